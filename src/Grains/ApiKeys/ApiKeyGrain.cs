@@ -1,0 +1,40 @@
+using OrleansShare.Grains.Common;
+
+namespace OrleansShare.Grains.ApiKeys;
+
+[GrainType("api-key")]
+public sealed class ApiKeyGrain(
+    [PersistentState(StateNames.ApiKey, StorageNames.Grains)] IPersistentState<ApiKeyState> state) : Grain, IApiKeyGrain
+{
+    async Task IApiKeyGrain.Register(ApiKeyIdentity identity)
+    {
+        if (state.RecordExists)
+        {
+            return;
+        }
+
+        state.State = new ApiKeyState
+        {
+            ApplicationId = identity.ApplicationId,
+            ApiKeyId = identity.ApiKeyId,
+            Privileges = identity.Privileges,
+        };
+        await state.WriteStateAsync();
+    }
+
+    async Task IApiKeyGrain.Revoke()
+    {
+        if (!state.RecordExists || state.State.Revoked)
+        {
+            return;
+        }
+
+        state.State = state.State with { Revoked = true };
+        await state.WriteStateAsync();
+    }
+
+    Task<ApiKeyIdentity?> IApiKeyGrain.Authenticate() =>
+        Task.FromResult(state.RecordExists && !state.State.Revoked
+            ? new ApiKeyIdentity(state.State.ApplicationId, state.State.ApiKeyId, state.State.Privileges)
+            : null);
+}

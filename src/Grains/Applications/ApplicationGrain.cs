@@ -1,0 +1,229 @@
+using System.Collections.Immutable;
+using OrleansShare.Grains.ApiKeys;
+using OrleansShare.Grains.Common;
+
+namespace OrleansShare.Grains.Applications;
+
+[GrainType("application")]
+public sealed class ApplicationGrain(
+    [PersistentState(StateNames.Application, StorageNames.Grains)] IPersistentState<ApplicationState> state,
+    TimeProvider time) : Grain, IApplicationGrain
+{
+    /// <summary>Session numbers are reserved in blocks so that numbering a session rarely costs a write.</summary>
+    private const int SessionNumberBlock = 100;
+
+    private long _nextSessionNumber;
+
+    private bool Exists => state.RecordExists;
+
+    private bool Live => state.RecordExists && !state.State.Deleted;
+
+    async Task<ApplicationInfo> IApplicationGrain.Create(CreateApplicationCommand command)
+    {
+        if (Exists)
+        {
+            throw new InvalidOperationException($"Application {this.GetPrimaryKey()} already exists.");
+        }
+
+        var now = time.UtcNowMilliseconds();
+        state.State = new ApplicationState
+        {
+            ApplicationId = this.GetPrimaryKey(),
+            Name = command.Name,
+            OrganizationId = command.OrganizationId,
+            CreatedAt = now,
+            ApiKeys = ImmutableDictionary<Guid, ApiKeyRecord>.Empty.Add(
+                command.ApiKeyId, new ApiKeyRecord(command.ApiKeyGrainKey, command.Privileges, now, Revoked: false)),
+        };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IApiKeyGrain>(command.ApiKeyGrainKey)
+            .Register(new ApiKeyIdentity(state.State.ApplicationId, command.ApiKeyId, command.Privileges));
+        return ToInfo();
+    }
+
+    Task<ApplicationInfo?> IApplicationGrain.GetInfo() => Task.FromResult(Exists ? ToInfo() : null);
+
+    async Task<bool> IApplicationGrain.Delete()
+    {
+        if (!Exists)
+        {
+            return false;
+        }
+
+        // Keys go first: should this fail half-way, the application is still live and a retried delete finishes the job.
+        foreach (var (keyId, key) in state.State.ApiKeys)
+        {
+            await RevokeKey(keyId, key);
+        }
+
+        if (!state.State.Deleted)
+        {
+            state.State = state.State with { Deleted = true };
+            await state.WriteStateAsync();
+        }
+
+        return true;
+    }
+
+    async Task<ApiKeyInfo?> IApplicationGrain.AddApiKey(Guid apiKeyId, string apiKeyGrainKey, ImmutableArray<string> privileges)
+    {
+        if (!Live)
+        {
+            return null;
+        }
+
+        var record = new ApiKeyRecord(apiKeyGrainKey, privileges, time.UtcNowMilliseconds(), Revoked: false);
+        state.State = state.State with { ApiKeys = state.State.ApiKeys.SetItem(apiKeyId, record) };
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IApiKeyGrain>(apiKeyGrainKey)
+            .Register(new ApiKeyIdentity(state.State.ApplicationId, apiKeyId, privileges));
+        return new ApiKeyInfo(apiKeyId, privileges, record.CreatedAt);
+    }
+
+    async Task<bool> IApplicationGrain.RevokeApiKey(Guid apiKeyId)
+    {
+        if (!Exists || !state.State.ApiKeys.TryGetValue(apiKeyId, out var key))
+        {
+            return false;
+        }
+
+        await RevokeKey(apiKeyId, key);
+        return true;
+    }
+
+    async Task<WorkflowInfo> IApplicationGrain.CreateWorkflow(WorkflowDefinition definition)
+    {
+        var kind = Features.KindOf(definition.Features.Select(f => f.Feature));
+        var workflow = new WorkflowInfo(
+            Guid.NewGuid(), definition.Label, kind, definition.Features, definition.IsDefault, time.UtcNowMilliseconds());
+        var next = state.State with { Workflows = state.State.Workflows.Add(workflow.WorkflowId, workflow) };
+        if (definition.IsDefault)
+        {
+            next = kind == SessionKind.Business
+                ? next with { DefaultBusinessWorkflow = workflow.WorkflowId }
+                : next with { DefaultUserWorkflow = workflow.WorkflowId };
+        }
+
+        state.State = next;
+        await state.WriteStateAsync();
+        return WithDefaultFlag(workflow);
+    }
+
+    Task<ImmutableArray<WorkflowInfo>> IApplicationGrain.ListWorkflows() =>
+        Task.FromResult(state.State.Workflows.Values.OrderBy(w => w.CreatedAt).Select(WithDefaultFlag).ToImmutableArray());
+
+    Task<WorkflowInfo?> IApplicationGrain.GetWorkflow(Guid workflowId) =>
+        Task.FromResult(state.State.Workflows.TryGetValue(workflowId, out var workflow) ? WithDefaultFlag(workflow) : null);
+
+    async Task<bool> IApplicationGrain.DeleteWorkflow(Guid workflowId)
+    {
+        if (!state.State.Workflows.ContainsKey(workflowId))
+        {
+            return false;
+        }
+
+        state.State = state.State with
+        {
+            Workflows = state.State.Workflows.Remove(workflowId),
+            DefaultUserWorkflow = state.State.DefaultUserWorkflow == workflowId ? null : state.State.DefaultUserWorkflow,
+            DefaultBusinessWorkflow = state.State.DefaultBusinessWorkflow == workflowId ? null : state.State.DefaultBusinessWorkflow,
+        };
+        await state.WriteStateAsync();
+        return true;
+    }
+
+    async Task<SessionPreparation> IApplicationGrain.PrepareSession(Guid? workflowId)
+    {
+        if (!Live)
+        {
+            return SessionPreparation.Failed(PreparationStatus.ApplicationMissing);
+        }
+
+        var (status, workflow) = ResolveWorkflow(workflowId, SessionKind.User, requireKind: false);
+        if (workflow is null)
+        {
+            return SessionPreparation.Failed(status);
+        }
+
+        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), TrustReview: false);
+    }
+
+    async Task<SessionPreparation> IApplicationGrain.PrepareImport(ImportPreparationRequest request)
+    {
+        if (!Live)
+        {
+            return SessionPreparation.Failed(PreparationStatus.ApplicationMissing);
+        }
+
+        var (status, workflow) = ResolveWorkflow(request.WorkflowId, request.Kind, requireKind: true);
+        if (workflow is null)
+        {
+            return SessionPreparation.Failed(status);
+        }
+
+        var trust = request.TrustReview
+            ?? (state.State.TrustPolicies.TryGetValue(request.SourceApplicationId, out var policy) && policy.TrustReview);
+        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust);
+    }
+
+    async Task<TrustPolicyInfo> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
+    {
+        var policy = new TrustPolicyInfo(sourceApplicationId, trustReview, time.UtcNowMilliseconds());
+        state.State = state.State with { TrustPolicies = state.State.TrustPolicies.SetItem(sourceApplicationId, policy) };
+        await state.WriteStateAsync();
+        return policy;
+    }
+
+    Task<ImmutableArray<TrustPolicyInfo>> IApplicationGrain.ListTrustPolicies() =>
+        Task.FromResult(state.State.TrustPolicies.Values.OrderBy(p => p.UpdatedAt).ToImmutableArray());
+
+    private (PreparationStatus Status, WorkflowInfo? Workflow) ResolveWorkflow(Guid? workflowId, SessionKind kind, bool requireKind)
+    {
+        if (workflowId is { } id)
+        {
+            if (!state.State.Workflows.TryGetValue(id, out var named))
+            {
+                return (PreparationStatus.WorkflowNotFound, null);
+            }
+
+            return requireKind && named.Kind != kind ? (PreparationStatus.KindMismatch, null) : (PreparationStatus.Ready, named);
+        }
+
+        var defaultId = kind == SessionKind.Business ? state.State.DefaultBusinessWorkflow : state.State.DefaultUserWorkflow;
+        return defaultId is { } d && state.State.Workflows.TryGetValue(d, out var fallback)
+            ? (PreparationStatus.Ready, fallback)
+            : (PreparationStatus.NoDefaultWorkflow, null);
+    }
+
+    private async Task<long> NextSessionNumber()
+    {
+        if (_nextSessionNumber == 0 || _nextSessionNumber > state.State.SessionNumbersReserved)
+        {
+            // Numbers left over from an earlier activation's block are skipped, never reused.
+            var first = state.State.SessionNumbersReserved + 1;
+            state.State = state.State with { SessionNumbersReserved = state.State.SessionNumbersReserved + SessionNumberBlock };
+            await state.WriteStateAsync();
+            _nextSessionNumber = first;
+        }
+
+        return _nextSessionNumber++;
+    }
+
+    private async Task RevokeKey(Guid keyId, ApiKeyRecord key)
+    {
+        await GrainFactory.GetGrain<IApiKeyGrain>(key.GrainKey).Revoke();
+        if (!key.Revoked)
+        {
+            state.State = state.State with { ApiKeys = state.State.ApiKeys.SetItem(keyId, key with { Revoked = true }) };
+            await state.WriteStateAsync();
+        }
+    }
+
+    private WorkflowInfo WithDefaultFlag(WorkflowInfo workflow) => workflow with
+    {
+        IsDefault = workflow.WorkflowId == state.State.DefaultUserWorkflow || workflow.WorkflowId == state.State.DefaultBusinessWorkflow,
+    };
+
+    private ApplicationInfo ToInfo() =>
+        new(state.State.ApplicationId, state.State.Name, state.State.OrganizationId, state.State.CreatedAt, state.State.Deleted);
+}

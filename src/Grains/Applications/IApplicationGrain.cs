@@ -1,0 +1,52 @@
+using System.Collections.Immutable;
+
+namespace OrleansShare.Grains.Applications;
+
+/// <summary>A tenant of the service: its keys, workflows, trust policies and session numbers.</summary>
+[Alias("applications.IApplicationGrain")]
+public interface IApplicationGrain : IGrainWithGuidKey
+{
+    [Alias("create")]
+    Task<ApplicationInfo> Create(CreateApplicationCommand command);
+
+    /// <summary>The application, deleted or not; null when it never existed.</summary>
+    [Alias("get-info")]
+    Task<ApplicationInfo?> GetInfo();
+
+    /// <summary>Soft delete: revokes every key first. False when the application never existed.</summary>
+    [Alias("delete")]
+    Task<bool> Delete();
+
+    /// <summary>Adds a key; null when the application is missing or deleted.</summary>
+    [Alias("add-api-key")]
+    Task<ApiKeyInfo?> AddApiKey(Guid apiKeyId, string apiKeyGrainKey, ImmutableArray<string> privileges);
+
+    [Alias("revoke-api-key")]
+    Task<bool> RevokeApiKey(Guid apiKeyId);
+
+    [Alias("create-workflow")]
+    Task<WorkflowInfo> CreateWorkflow(WorkflowDefinition definition);
+
+    [Alias("list-workflows")]
+    Task<ImmutableArray<WorkflowInfo>> ListWorkflows();
+
+    [Alias("get-workflow")]
+    Task<WorkflowInfo?> GetWorkflow(Guid workflowId);
+
+    [Alias("delete-workflow")]
+    Task<bool> DeleteWorkflow(Guid workflowId);
+
+    /// <summary>Resolves the workflow of a new session (the default user workflow when none is named) and numbers it.</summary>
+    [Alias("prepare-session")]
+    Task<SessionPreparation> PrepareSession(Guid? workflowId);
+
+    /// <summary>Resolves workflow, trust decision and session number for an import.</summary>
+    [Alias("prepare-import")]
+    Task<SessionPreparation> PrepareImport(ImportPreparationRequest request);
+
+    [Alias("set-trust-policy")]
+    Task<TrustPolicyInfo> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
+
+    [Alias("list-trust-policies")]
+    Task<ImmutableArray<TrustPolicyInfo>> ListTrustPolicies();
+}

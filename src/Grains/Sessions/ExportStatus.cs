@@ -1,0 +1,9 @@
+namespace OrleansShare.Grains.Sessions;
+
+[GenerateSerializer, Alias("sessions.ExportStatus")]
+public enum ExportStatus
+{
+    Ready = 0,
+    SourceMissing = 1,
+    AlreadyImported = 2,
+}

@@ -1,0 +1,42 @@
+using System.Collections.Immutable;
+using OrleansShare.Grains.Common;
+
+namespace OrleansShare.Grains.Sessions;
+
+/// <summary>
+/// The whole session: stored as grain state and handed between grains as a snapshot. Decision sections,
+/// metadata and the other free-form objects stay the JSON text they arrived as, so they clone byte for byte.
+/// The session index trigger reads <c>session_id</c>, <c>application_id</c>, <c>session_number</c>,
+/// <c>session_kind</c>, <c>status</c>, <c>vendor_data</c>, <c>workflow_id</c>, <c>created_at</c> and
+/// <c>deleted</c> from the stored JSON: renaming those properties breaks the index.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("sessions.SessionState")]
+public sealed record SessionState
+{
+    [Id(0)] public Guid SessionId { get; init; }
+    [Id(1)] public Guid ApplicationId { get; init; }
+    [Id(2)] public long SessionNumber { get; init; }
+    [Id(3)] public SessionKind SessionKind { get; init; }
+    [Id(4)] public string Status { get; init; } = "";
+    [Id(5)] public Guid? WorkflowId { get; init; }
+    [Id(6)] public ImmutableArray<string> Features { get; init; } = [];
+    [Id(7)] public string? VendorData { get; init; }
+    [Id(8)] public string? Metadata { get; init; }
+    [Id(9)] public string? ExpectedDetails { get; init; }
+    [Id(10)] public string? ContactDetails { get; init; }
+    [Id(11)] public string? Callback { get; init; }
+    [Id(12)] public string? Language { get; init; }
+    [Id(13)] public Guid? SharedFromSession { get; init; }
+    [Id(14)] public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Section name to the JSON array text recorded for it; a section never recorded is absent.</summary>
+    [Id(15)] public ImmutableDictionary<string, string> Sections { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    [Id(16)] public ImmutableArray<ActivityEntry> Activity { get; init; } = [];
+
+    /// <summary>Partner application to the session it imported this one as; one import per partner.</summary>
+    [Id(17)] public ImmutableDictionary<Guid, Guid> ImportedInto { get; init; } = ImmutableDictionary<Guid, Guid>.Empty;
+
+    /// <summary>A deleted session keeps only this tombstone, so its id can never come back.</summary>
+    [Id(18)] public bool Deleted { get; init; }
+}

@@ -1,0 +1,15 @@
+namespace OrleansShare.Grains.Sharing;
+
+/// <summary>
+/// The single-redemption guard of one share token, keyed by <see cref="ShareTokenKey"/>. Not reentrant:
+/// concurrent imports of one token queue behind each other, and ETag-checked writes stop a second activation.
+/// </summary>
+[Alias("sharing.IShareTokenGrain")]
+public interface IShareTokenGrain : IGrainWithStringKey
+{
+    [Alias("redeem")]
+    Task<RedeemResult> Redeem(RedeemRequest request);
+
+    [Alias("get-status")]
+    Task<RedemptionStatus> GetStatus();
+}

@@ -1,0 +1,15 @@
+using OrleansShare.Grains.Common;
+
+namespace OrleansShare.Grains.Sharing;
+
+/// <summary>A validated import: the token's claims and what the importer asked for.</summary>
+[GenerateSerializer, Immutable, Alias("sharing.RedeemRequest")]
+public sealed record RedeemRequest(
+    [property: Id(0)] Guid ImporterApplicationId,
+    [property: Id(1)] Guid SourceApplicationId,
+    [property: Id(2)] Guid SourceSessionId,
+    [property: Id(3)] SessionKind Kind,
+    [property: Id(4)] bool? TrustReview,
+    [property: Id(5)] Guid? WorkflowId,
+    [property: Id(6)] string? VendorData,
+    [property: Id(7)] string Actor);

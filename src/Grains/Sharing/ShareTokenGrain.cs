@@ -1,0 +1,143 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
+using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Entities;
+using OrleansShare.Grains.Sessions;
+
+namespace OrleansShare.Grains.Sharing;
+
+/// <summary>
+/// Redeems a share token at most once. The steps, each durable before the next:
+/// <c>redeeming</c> (with the whole plan) → the source records <c>imported_by_partner</c> → the clone is created
+/// under an id derived from the token id → <c>redeemed</c>. Only the call whose <c>redeemed</c> write succeeds
+/// reports the import; a call that finds <c>redeeming</c> finishes the plan as it was begun.
+/// </summary>
+[GrainType("share-token")]
+public sealed partial class ShareTokenGrain(
+    [PersistentState(StateNames.ShareToken, StorageNames.Grains)] IPersistentState<ShareTokenState> state,
+    TimeProvider time,
+    ILogger<ShareTokenGrain> logger) : Grain, IShareTokenGrain
+{
+    private string TokenId => this.GetPrimaryKeyString();
+
+    async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
+    {
+        switch (state.State.Status)
+        {
+            case RedemptionStatus.Redeemed:
+                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+            case RedemptionStatus.Redeeming:
+                LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
+                return await Complete(state.State.Plan);
+        }
+
+        var source = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId).Get(request.SourceApplicationId);
+        if (source is null || source.SessionKind != request.Kind)
+        {
+            return RedeemResult.Of(RedeemStatus.SourceMissing);
+        }
+
+        if (source.ImportedInto.ContainsKey(request.ImporterApplicationId))
+        {
+            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
+
+        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
+            .PrepareImport(new ImportPreparationRequest(request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview));
+        if (preparation.Workflow is not { } workflow)
+        {
+            return RedeemResult.Of(preparation.Status switch
+            {
+                PreparationStatus.WorkflowNotFound => RedeemStatus.WorkflowNotFound,
+                PreparationStatus.NoDefaultWorkflow => RedeemStatus.NoDefaultWorkflow,
+                PreparationStatus.KindMismatch => RedeemStatus.WorkflowKindMismatch,
+                _ => RedeemStatus.ImporterMissing,
+            });
+        }
+
+        var plan = new ImportPlan
+        {
+            ImporterApplicationId = request.ImporterApplicationId,
+            SourceApplicationId = request.SourceApplicationId,
+            SourceSessionId = request.SourceSessionId,
+            Kind = request.Kind,
+            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenId),
+            SessionNumber = preparation.SessionNumber,
+            WorkflowId = workflow.WorkflowId,
+            Features = workflow.FeatureNames(),
+            TrustReview = preparation.TrustReview,
+            VendorData = request.VendorData,
+            Actor = request.Actor,
+            StartedAt = time.UtcNowMilliseconds(),
+        };
+
+        if (!await TryWrite(new ShareTokenState { Status = RedemptionStatus.Redeeming, Plan = plan }))
+        {
+            // Another activation of this token wrote first: decide again from what it stored.
+            return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
+                ? await Complete(theirs)
+                : RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
+
+        return await Complete(plan);
+    }
+
+    Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
+
+    private async Task<RedeemResult> Complete(ImportPlan plan)
+    {
+        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
+            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
+        if (export.Source is not { } source)
+        {
+            // Nothing was created: release the token so that its state says so.
+            await TryWrite(new ShareTokenState());
+            return RedeemResult.Of(export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
+        }
+
+        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("source_application_id", plan.SourceApplicationId.ToString())
+            .Add("source_session_id", plan.SourceSessionId.ToString())
+            .Add("token_id", TokenId)
+            .Add("trust_review", plan.TrustReview ? "true" : "false");
+        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
+        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
+
+        var clone = await GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(seed);
+        if (clone is not null && plan.VendorData is { } vendorData)
+        {
+            await GrainFactory.GetGrain<IEntityGrain>(new EntityKey(plan.ImporterApplicationId, plan.Kind, vendorData).ToString())
+                .AddSession(plan.NewSessionId);
+        }
+
+        if (!await TryWrite(state.State with { Status = RedemptionStatus.Redeemed, RedeemedAt = time.UtcNowMilliseconds() })
+            || clone is null)
+        {
+            // Another activation recorded the redemption (and answers for it), or the clone was already deleted.
+            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
+
+        LogRedeemed(logger, TokenId, plan.NewSessionId, plan.ImporterApplicationId);
+        return new RedeemResult(RedeemStatus.Imported, clone);
+    }
+
+    /// <summary>Writes <paramref name="next"/>; on a version conflict re-reads what the other writer stored and returns false.</summary>
+    private async Task<bool> TryWrite(ShareTokenState next)
+    {
+        state.State = next;
+        try
+        {
+            await state.WriteStateAsync();
+            return true;
+        }
+        catch (InconsistentStateException)
+        {
+            LogVersionConflict(logger, TokenId);
+            await state.ReadStateAsync();
+            return false;
+        }
+    }
+}
