@@ -20,7 +20,9 @@ public sealed partial class ShareTokenGrain(
     TimeProvider time,
     ILogger<ShareTokenGrain> logger) : Grain, IShareTokenGrain
 {
-    private string TokenId => this.GetPrimaryKeyString();
+    private string TokenKey => this.GetPrimaryKeyString();
+
+    private string TokenId => ShareTokenKey.ToTokenId(TokenKey);
 
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
@@ -63,7 +65,7 @@ public sealed partial class ShareTokenGrain(
             SourceApplicationId = request.SourceApplicationId,
             SourceSessionId = request.SourceSessionId,
             Kind = request.Kind,
-            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenId),
+            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey),
             SessionNumber = preparation.SessionNumber,
             WorkflowId = workflow.WorkflowId,
             Features = workflow.FeatureNames(),

@@ -12,4 +12,7 @@ public static class ShareTokenKey
     public static string FromJti(string jti) => "t" + jti;
 
     public static string FromTokenText(string token) => "h" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>How audit entries name a token: its <c>jti</c>, or <c>sha256:&lt;hex&gt;</c> of a token without one.</summary>
+    public static string ToTokenId(string grainKey) => grainKey.StartsWith('h') ? "sha256:" + grainKey[1..] : grainKey[1..];
 }

@@ -1,0 +1,62 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using OrleansShare.Gateway.Problems;
+using OrleansShare.Grains.ApiKeys;
+
+namespace OrleansShare.Gateway.Auth;
+
+/// <summary>
+/// Authenticates <c>x-api-key</c> by asking the key's grain, which answers from memory once active. There is no
+/// gateway-side cache, so a revoked key stops working at once on every gateway.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    IGrainFactory grains) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "x-api-key";
+
+    private const string FailureItem = "api-key-failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = Request.Headers[Header].ToString();
+        if (string.IsNullOrEmpty(presented))
+        {
+            Context.Items[FailureItem] = "Send your application's API key in the x-api-key header.";
+            return AuthenticateResult.NoResult();
+        }
+
+        var identity = await grains.GetGrain<IApiKeyGrain>(ApiKeyHash.GrainKey(presented)).Authenticate();
+        if (identity is null)
+        {
+            Context.Items[FailureItem] = "The API key in x-api-key is unknown or has been revoked.";
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(Caller.ApplicationClaim, identity.ApplicationId.ToString()),
+            new(Caller.ApiKeyClaim, identity.ApiKeyId.ToString()),
+        };
+        claims.AddRange(identity.Privileges.Select(p => new Claim(Caller.PrivilegeClaim, p)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var detail = Context.Items[FailureItem] as string ?? "Send your application's API key in the x-api-key header.";
+        return ApiProblems.Unauthorized(detail).ExecuteAsync(Context);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var needed = Request.Method is "GET" or "HEAD" ? Privileges.ReadSessions : Privileges.WriteSessions;
+        return ApiProblems.Forbidden($"This API key lacks the '{needed}' privilege this call needs.").ExecuteAsync(Context);
+    }
+}

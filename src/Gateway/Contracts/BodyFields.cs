@@ -1,0 +1,131 @@
+using System.Text.Json;
+
+namespace OrleansShare.Gateway.Contracts;
+
+/// <summary>
+/// Typed access to the fields of a JSON object body, collecting one message per invalid field.
+/// Absent and <c>null</c> are the same; unknown fields are ignored.
+/// </summary>
+internal sealed class BodyFields(JsonElement root)
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public bool HasErrors => _errors.Count > 0;
+
+    public JsonElement Root => root;
+
+    public Dictionary<string, string[]> Errors => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
+
+    public void Fail(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
+    public bool TryGet(string name, out JsonElement value) =>
+        root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
+
+    public string? String(string name, bool required = false, int maxLength = int.MaxValue)
+    {
+        if (!TryGet(name, out var value))
+        {
+            if (required)
+            {
+                Fail(name, "This field is required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Fail(name, "Must be a string.");
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (text.Length > maxLength)
+        {
+            Fail(name, $"Must be at most {maxLength} characters.");
+            return null;
+        }
+
+        if (required && text.Length == 0)
+        {
+            Fail(name, "Must not be empty.");
+            return null;
+        }
+
+        return text;
+    }
+
+    public Guid? Uuid(string name, bool required = false)
+    {
+        var text = String(name, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!Ids.TryParse(text, out var id))
+        {
+            Fail(name, "Must be a UUID such as 11111111-2222-3333-4444-555555555555.");
+            return null;
+        }
+
+        return id;
+    }
+
+    public bool? Boolean(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            Fail(name, "Must be true or false.");
+            return null;
+        }
+
+        return value.GetBoolean();
+    }
+
+    public long? Integer(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+        {
+            Fail(name, "Must be an integer.");
+            return null;
+        }
+
+        return number;
+    }
+
+    /// <summary>A JSON object kept as its text.</summary>
+    public string? ObjectText(string name)
+    {
+        if (!TryGet(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            Fail(name, "Must be a JSON object.");
+            return null;
+        }
+
+        return value.GetRawText();
+    }
+}

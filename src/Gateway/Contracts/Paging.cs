@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace OrleansShare.Gateway.Contracts;
+
+/// <summary>Builds <c>{count, next, previous, results}</c> pages with links that keep the other query parameters.</summary>
+internal static class Paging
+{
+    public static PageResponse<T> Page<T>(HttpRequest request, long count, int limit, int offset, IReadOnlyList<T> results)
+    {
+        string Link(int newOffset)
+        {
+            var query = request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
+            query["limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            query["offset"] = newOffset.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return QueryHelpers.AddQueryString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}", query);
+        }
+
+        var next = offset + limit < count ? Link(offset + limit) : null;
+        var previous = offset > 0 ? Link(Math.Max(0, offset - limit)) : null;
+        return new PageResponse<T>(count, next, previous, results);
+    }
+}

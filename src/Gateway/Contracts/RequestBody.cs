@@ -1,0 +1,63 @@
+using System.Text.Json;
+using OrleansShare.Gateway.Problems;
+
+namespace OrleansShare.Gateway.Contracts;
+
+/// <summary>Reads a JSON object body under a size limit; anything else becomes a 400 or 413 before any grain is called.</summary>
+internal static class RequestBody
+{
+    public const long DefaultLimit = 1024 * 1024;
+    public const long DecisionLimit = 16 * 1024 * 1024;
+
+    public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
+        HttpRequest request, long limit = DefaultLimit, CancellationToken cancellationToken = default)
+    {
+        if (request.ContentLength > limit)
+        {
+            return (null, ApiProblems.PayloadTooLarge(limit));
+        }
+
+        using var buffer = new MemoryStream();
+        try
+        {
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return (null, ApiProblems.PayloadTooLarge(limit));
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, ApiProblems.PayloadTooLarge(limit));
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (null, ApiProblems.BadRequest("The request body is empty; send a JSON object."));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException ex)
+        {
+            return (null, ApiProblems.BadRequest($"The request body is not valid JSON: {ex.Message}"));
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            document.Dispose();
+            return (null, ApiProblems.BadRequest("The request body must be a JSON object."));
+        }
+
+        return (document, null);
+    }
+}

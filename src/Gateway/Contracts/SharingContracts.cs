@@ -1,0 +1,7 @@
+namespace OrleansShare.Gateway.Contracts;
+
+public sealed record ShareResponse(string ShareToken, Guid ForApplicationId, string SessionKind, DateTimeOffset ExpiresAt);
+
+public sealed record TrustPolicyResponse(Guid SourceApplicationId, bool TrustReview, DateTimeOffset UpdatedAt);
+
+public sealed record EntityResponse(string VendorData, string Status, IReadOnlyList<Guid> SessionIds, DateTimeOffset CreatedAt);

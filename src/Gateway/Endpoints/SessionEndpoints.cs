@@ -1,0 +1,248 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using OrleansShare.Gateway.Auth;
+using OrleansShare.Gateway.Contracts;
+using OrleansShare.Gateway.Problems;
+using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Entities;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Silo.Storage;
+
+namespace OrleansShare.Gateway.Endpoints;
+
+/// <summary>The session lifecycle: create, record a decision, read, review, delete, list.</summary>
+internal static class SessionEndpoints
+{
+    private const int VendorDataMaxLength = 256;
+
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var session = app.MapGroup("/v3/session").WithTags("Sessions");
+        session.MapPost("/", CreateAsync).RequireAuthorization(Policies.WriteSessions).WithName("CreateSession");
+        session.MapPut("/{sessionId:uuid}/decision/", RecordDecisionAsync).RequireAuthorization(Policies.WriteSessions).WithName("RecordDecision")
+            .WithSummary("Write a verified result into a session (capture pipeline or migration)");
+        session.MapGet("/{sessionId:uuid}/decision/", GetDecisionAsync).RequireAuthorization(Policies.ReadSessions).WithName("GetDecision");
+        session.MapPatch("/{sessionId:uuid}/update-status/", UpdateStatusAsync).RequireAuthorization(Policies.WriteSessions).WithName("UpdateStatus");
+        session.MapDelete("/{sessionId:uuid}/delete/", DeleteAsync).RequireAuthorization(Policies.WriteSessions).WithName("DeleteSession");
+
+        var sessions = app.MapGroup("/v3/sessions").WithTags("Sessions");
+        sessions.MapGet("/", ListAsync).RequireAuthorization(Policies.ReadSessions).WithName("ListSessions");
+        sessions.MapGet("/{sessionId:uuid}/reviews/", ListReviewsAsync).RequireAuthorization(Policies.ReadSessions).WithName("ListReviews");
+        sessions.MapPost("/{sessionId:uuid}/reviews/", AddReviewAsync).RequireAuthorization(Policies.WriteSessions).WithName("AddReview");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        var caller = Caller.From(context.User);
+        Guid? workflowId;
+        Func<SessionPreparation, CreateSessionCommand> command;
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            workflowId = fields.Uuid("workflow_id");
+            var vendorData = fields.String("vendor_data", maxLength: VendorDataMaxLength);
+            var callback = fields.String("callback", maxLength: 2048);
+            var language = fields.String("language", maxLength: 16);
+            var metadata = fields.ObjectText("metadata");
+            var contactDetails = fields.ObjectText("contact_details");
+            var expectedDetails = fields.ObjectText("expected_details");
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+
+            command = prepared => new CreateSessionCommand(
+                caller.ApplicationId, prepared.SessionNumber, prepared.Workflow!.Kind, prepared.Workflow.WorkflowId, prepared.Workflow.FeatureNames(),
+                vendorData, metadata, expectedDetails, contactDetails, callback, language, caller.Actor);
+        }
+
+        var preparation = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).PrepareSession(workflowId);
+        switch (preparation.Status)
+        {
+            case PreparationStatus.WorkflowNotFound:
+                return ApiProblems.NotFound($"Your application has no workflow {workflowId}.");
+            case PreparationStatus.NoDefaultWorkflow:
+                return ApiProblems.Validation("workflow_id", "Name a workflow: your application has no default user workflow.");
+            case PreparationStatus.ApplicationMissing:
+                return ApiProblems.Unauthorized("The application of this API key no longer exists.");
+        }
+
+        var created = command(preparation);
+        var sessionId = Guid.NewGuid();
+        var session = await grains.GetGrain<ISessionGrain>(sessionId).Create(created);
+        if (created.VendorData is { } vendor)
+        {
+            await grains.GetGrain<IEntityGrain>(new EntityKey(caller.ApplicationId, created.Kind, vendor).ToString()).AddSession(sessionId);
+        }
+
+        return TypedResults.Created($"/v3/session/{sessionId}/decision/", session.ToCreatedContract(urls));
+    }
+
+    private static async Task<IResult> RecordDecisionAsync(
+        Guid sessionId, HttpContext context, IGrainFactory grains, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, RequestBody.DecisionLimit, cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        DecisionCommand decision;
+        var caller = Caller.From(context.User);
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            var status = fields.String("status", required: true);
+            var sections = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                ReadSection(fields, property, sections);
+            }
+
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+
+            decision = new DecisionCommand(status!, sections.ToImmutable(), caller.Actor);
+        }
+
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).RecordDecision(caller.ApplicationId, decision);
+        return ToAnswer(result, sessionId, session => TypedResults.Ok(session.ToDocument(urls)));
+    }
+
+    private static async Task<IResult> GetDecisionAsync(Guid sessionId, HttpContext context, IGrainFactory grains, PublicUrls urls) =>
+        await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is { } session
+            ? TypedResults.Ok(session.ToDocument(urls))
+            : SessionNotFound(sessionId);
+
+    private static Task<IResult> UpdateStatusAsync(
+        Guid sessionId, HttpContext context, IGrainFactory grains, PublicUrls urls, CancellationToken cancellationToken) =>
+        ReviewAsync(sessionId, context, grains, ActivityActions.StatusUpdated, statusRequired: true,
+            (session, _) => TypedResults.Ok(session.ToDocument(urls)), cancellationToken);
+
+    private static Task<IResult> AddReviewAsync(Guid sessionId, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken) =>
+        ReviewAsync(sessionId, context, grains, ActivityActions.Reviewed, statusRequired: false,
+            (_, entry) => TypedResults.Created($"/v3/sessions/{sessionId}/reviews/", entry.ToContract()), cancellationToken);
+
+    private static async Task<IResult> ReviewAsync(
+        Guid sessionId, HttpContext context, IGrainFactory grains, string action, bool statusRequired,
+        Func<SessionState, ActivityEntry, IResult> answer, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        var caller = Caller.From(context.User);
+        ReviewCommand review;
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            var newStatus = fields.String("new_status", required: statusRequired);
+            var comment = fields.String("comment", maxLength: 4000);
+            if (!fields.HasErrors && newStatus is null && comment is null)
+            {
+                fields.Fail("comment", "Give a comment, a new_status, or both.");
+            }
+
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+
+            review = new ReviewCommand(action, newStatus, comment, caller.Actor);
+        }
+
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).Review(caller.ApplicationId, review);
+        return ToAnswer(result, sessionId, session => answer(session, result.Entry!));
+    }
+
+    private static async Task<IResult> DeleteAsync(Guid sessionId, HttpContext context, IGrainFactory grains) =>
+        await grains.GetGrain<ISessionGrain>(sessionId).Delete(Caller.From(context.User).ApplicationId)
+            ? TypedResults.NoContent()
+            : SessionNotFound(sessionId);
+
+    private static async Task<IResult> ListReviewsAsync(Guid sessionId, HttpContext context, IGrainFactory grains) =>
+        await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is { } session
+            ? TypedResults.Ok(session.Activity.Select(e => e.ToContract()).ToList())
+            : SessionNotFound(sessionId);
+
+    private static async Task<IResult> ListAsync(HttpContext context, SessionIndexQuery index, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var query = new QueryFields(context.Request.Query);
+        var (limit, offset) = query.Paging();
+        var kind = query.String("session_kind");
+        if (kind is not (null or "all" or SessionKinds.User or SessionKinds.Business))
+        {
+            query.Fail("session_kind", "Must be user, business or all.");
+        }
+
+        var workflowId = query.Uuid("workflow_id");
+        var dateFrom = query.Date("date_from");
+        var dateTo = query.Date("date_to");
+        if (query.HasErrors)
+        {
+            return ApiProblems.Validation(query.Errors);
+        }
+
+        var filter = new SessionListFilter(
+            Caller.From(context.User).ApplicationId, query.String("status"), kind == "all" ? null : kind, query.String("vendor_data"),
+            workflowId, dateFrom, dateTo, limit, offset);
+        var page = await index.ListSessionsAsync(filter, cancellationToken);
+        return TypedResults.Ok(Paging.Page(context.Request, page.Count, limit, offset, page.Results.Select(r => r.ToContract(urls)).ToList()));
+    }
+
+    private static void ReadSection(BodyFields fields, JsonProperty property, ImmutableDictionary<string, string>.Builder sections)
+    {
+        if (property.NameEquals("status"))
+        {
+            return;
+        }
+
+        var known = Sections.IsAnySection(property.Name);
+        if (property.Value.ValueKind != JsonValueKind.Array)
+        {
+            if (known)
+            {
+                fields.Fail(property.Name, "A section must be an array of JSON objects.");
+            }
+
+            return;
+        }
+
+        if (!known)
+        {
+            fields.Fail(property.Name, $"Unknown section. User sections: {string.Join(", ", Sections.User)}; business sections: {string.Join(", ", Sections.Business)}.");
+            return;
+        }
+
+        if (property.Value.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.Object))
+        {
+            fields.Fail(property.Name, "Every item of a section must be a JSON object.");
+            return;
+        }
+
+        sections[property.Name] = property.Value.GetRawText();
+    }
+
+    private static IResult ToAnswer(SessionResult result, Guid sessionId, Func<SessionState, IResult> ok) => result.Status switch
+    {
+        SessionResultStatus.Ok => ok(result.Session!),
+        SessionResultStatus.NotFound => SessionNotFound(sessionId),
+        SessionResultStatus.Invalid => ApiProblems.Validation(result.ErrorField!, result.ErrorMessage!),
+        _ => throw new InvalidOperationException($"Unhandled session result {result.Status}."),
+    };
+
+    internal static IResult SessionNotFound(Guid sessionId) =>
+        ApiProblems.NotFound($"Your application has no session {sessionId} (it may have been deleted).");
+}

@@ -1,0 +1,157 @@
+using OrleansShare.Gateway.Auth;
+using OrleansShare.Gateway.Contracts;
+using OrleansShare.Gateway.Problems;
+using OrleansShare.Gateway.Tokens;
+using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Sharing;
+
+namespace OrleansShare.Gateway.Endpoints;
+
+/// <summary>Reusable KYC/KYB: mint a one-time share token for a partner, and redeem one.</summary>
+internal static class SharingEndpoints
+{
+    private const int DefaultTtlSeconds = 3600;
+    private const int MinTtlSeconds = 60;
+    private const int MaxTtlSeconds = 86400;
+    private const int VendorDataMaxLength = 256;
+
+    public static RouteGroupBuilder MapSharing(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v3/session").WithTags("Sharing").RequireAuthorization(Policies.WriteSessions);
+        group.MapPost("/{sessionId:uuid}/share/", ShareAsync).WithName("ShareSession")
+            .WithSummary("Mint a one-time share token of a finished session for one partner application");
+        group.MapPost("/import-shared/", ImportAsync).WithName("ImportSharedSession")
+            .WithSummary("Redeem a share token: clone the shared session into the calling application");
+        return group;
+    }
+
+    private static async Task<IResult> ShareAsync(
+        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        var sessionGrain = grains.GetGrain<ISessionGrain>(sessionId);
+        var session = await sessionGrain.Get(caller.ApplicationId);
+        if (session is null)
+        {
+            return SessionEndpoints.SessionNotFound(sessionId);
+        }
+
+        if (!SessionStatuses.IsFinished(session.SessionKind, session.Status))
+        {
+            return NotFinished(session.SessionKind, session.Status);
+        }
+
+        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        Guid? target;
+        long ttl;
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            target = fields.Uuid("for_application_id", required: true);
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+
+            var partner = target == caller.ApplicationId ? null : await grains.GetGrain<IApplicationGrain>(target!.Value).GetInfo();
+            if (partner is null || partner.Deleted)
+            {
+                return ApiProblems.Validation("for_application_id", target == caller.ApplicationId
+                    ? "A session cannot be shared with its own application."
+                    : $"There is no live application {target}.");
+            }
+
+            ttl = fields.Integer("ttl_in_seconds") ?? (fields.HasErrors ? 0 : DefaultTtlSeconds);
+            if (!fields.HasErrors && ttl is < MinTtlSeconds or > MaxTtlSeconds)
+            {
+                fields.Fail("ttl_in_seconds", $"Must be from {MinTtlSeconds} to {MaxTtlSeconds} seconds.");
+            }
+
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+        }
+
+        var jti = Guid.NewGuid().ToString();
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+        var expiresAt = issuedAt.AddSeconds(ttl);
+        var recorded = await sessionGrain.RecordShare(
+            new ShareRecord(caller.ApplicationId, jti, target.Value, expiresAt, caller.ApiKeyId, caller.Actor));
+        return recorded.Status switch
+        {
+            ShareStatus.Recorded => TypedResults.Created(
+                (string?)null,
+                new ShareResponse(
+                    tokens.Mint(sessionId, recorded.Kind, caller.ApplicationId, target.Value, issuedAt, expiresAt, jti),
+                    target.Value, recorded.Kind.ToWire(), expiresAt)),
+            ShareStatus.NotFinished => NotFinished(recorded.Kind, null),
+            _ => SessionEndpoints.SessionNotFound(sessionId),
+        };
+    }
+
+    private static async Task<IResult> ImportAsync(
+        HttpContext context, IGrainFactory grains, ShareTokenService tokens, PublicUrls urls, CancellationToken cancellationToken)
+    {
+        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        string token;
+        bool? trustReview;
+        Guid? workflowId;
+        string? vendorData;
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            token = fields.String("share_token", required: true, maxLength: 8192)!;
+            trustReview = fields.Boolean("trust_review");
+            workflowId = fields.Uuid("workflow_id");
+            vendorData = fields.String("vendor_data", maxLength: VendorDataMaxLength);
+            if (fields.HasErrors)
+            {
+                return ApiProblems.Validation(fields.Errors);
+            }
+        }
+
+        var (claims, failure) = await tokens.ValidateAsync(token);
+        if (claims is null)
+        {
+            return ApiProblems.Unauthorized(failure!);
+        }
+
+        var caller = Caller.From(context.User);
+        if (claims.ForApplicationId != caller.ApplicationId)
+        {
+            return ApiProblems.Forbidden("This share token was issued for another application.");
+        }
+
+        var result = await grains.GetGrain<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
+            caller.ApplicationId, claims.FromApplicationId, claims.SessionId, claims.SessionKind, trustReview, workflowId, vendorData, caller.Actor));
+        var kind = claims.SessionKind.ToWire();
+        return result.Status switch
+        {
+            RedeemStatus.Imported => TypedResults.Created($"/v3/session/{result.Session!.SessionId}/decision/", result.Session.ToDocument(urls)),
+            RedeemStatus.AlreadyImported => ApiProblems.Forbidden(
+                "This share token was already imported, or the shared session was already imported into your application."),
+            RedeemStatus.SourceMissing => ApiProblems.NotFound("The shared session no longer exists."),
+            RedeemStatus.WorkflowNotFound => ApiProblems.NotFound($"Your application has no workflow {workflowId}."),
+            RedeemStatus.NoDefaultWorkflow => ApiProblems.Validation("workflow_id", $"Name a {kind} workflow: your application has no default {kind} workflow."),
+            RedeemStatus.WorkflowKindMismatch => ApiProblems.Validation("workflow_id", $"The token shares a {kind} session; name a {kind} workflow."),
+            RedeemStatus.ImporterMissing => ApiProblems.Unauthorized("The application of this API key no longer exists."),
+            _ => throw new InvalidOperationException($"Unhandled redeem status {result.Status}."),
+        };
+    }
+
+    private static IResult NotFinished(SessionKind kind, string? status) => ApiProblems.BadRequest(
+        $"Only finished sessions can be shared{(status is null ? "" : $"; this one is '{status}'")}. Allowed statuses: {string.Join(", ", SessionStatuses.Finished(kind))}.");
+}

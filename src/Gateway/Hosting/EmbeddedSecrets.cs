@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace OrleansShare.Gateway.Hosting;
+
+/// <summary>
+/// Secrets the embedded mode makes for itself on first start, kept in the data directory: the share-token
+/// signing key (it must be kept to verify tokens) and the hash of the generated admin key (the key itself is
+/// only printed once).
+/// </summary>
+internal static class EmbeddedSecrets
+{
+    private const string SigningKeysFile = "share-token-keys.json";
+    private const string AdminKeyHashFile = "admin-key.sha256";
+
+    public static Dictionary<string, string> LoadOrCreateSigningKeys(string dataDirectory, TimeProvider time)
+    {
+        var path = Path.Combine(dataDirectory, SigningKeysFile);
+        if (File.Exists(path))
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(path))
+                ?? throw new InvalidDataException($"{path} holds no signing keys; delete it to generate a new key (tokens minted with the old one stop working).");
+        }
+
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [$"embedded-{time.GetUtcNow():yyyyMMdd}"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        WriteSecretFile(path, JsonSerializer.Serialize(keys));
+        return keys;
+    }
+
+    /// <summary>The stored admin key hash, or a new key (returned once, to be printed) whose hash is stored.</summary>
+    public static (byte[] Hash, string? GeneratedKey) LoadOrCreateAdminKey(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, AdminKeyHashFile);
+        if (File.Exists(path))
+        {
+            return (Convert.FromHexString(File.ReadAllText(path).Trim()), null);
+        }
+
+        var key = "osk_admin_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key));
+        WriteSecretFile(path, Convert.ToHexStringLower(hash));
+        return (hash, key);
+    }
+
+    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static void WriteSecretFile(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options);
+        writer.Write(content);
+    }
+}

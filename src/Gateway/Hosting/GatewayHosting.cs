@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OrleansShare.Gateway.Auth;
+using OrleansShare.Gateway.Contracts;
+using OrleansShare.Gateway.Endpoints;
+using OrleansShare.Gateway.Options;
+using OrleansShare.Gateway.Tokens;
+using OrleansShare.Silo.Hosting;
+using Scalar.AspNetCore;
+
+namespace OrleansShare.Gateway.Hosting;
+
+/// <summary>Everything the gateway host is made of; <c>Program.cs</c> only calls these.</summary>
+internal static class GatewayHosting
+{
+    private const string DefaultUrl = "http://localhost:8080";
+
+    public static WebApplicationBuilder AddOrleansShareGateway(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var cluster = OrleansShareHosting.ReadClusterOptions(configuration);
+        var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
+        var embedded = cluster.Mode == ClusterMode.Embedded;
+
+        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.DecisionLimit + 1024);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+
+        // The schema service is registered before Orleans so that it runs first on a fresh database.
+        builder.Services.AddOrleansShareDatabase(database);
+        if (embedded)
+        {
+            builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(cluster, database));
+        }
+        else
+        {
+            builder.UseOrleansClient(client => client.ConfigureOrleansShareClient(cluster, database));
+        }
+
+        builder.AddSecrets(embedded);
+
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ShareTokenService>();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<PublicUrls>();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.DictionaryKeyPolicy = null;
+            o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+        builder.Services.Configure<RouteOptions>(o => o.SetParameterPolicy<UuidRouteConstraint>(UuidRouteConstraint.Name));
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+        {
+            StatusCodes.Status404NotFound => "Nothing is at this path. Paths end in '/', and ids are hyphenated UUIDs.",
+            StatusCodes.Status405MethodNotAllowed => "This path does not take this HTTP method; see /openapi/v1.json.",
+            _ => null,
+        });
+        builder.Services.AddExceptionHandler<ClusterUnavailableHandler>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization(Policies.Add);
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UseOrleansShareGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapAdmin();
+        app.MapWorkflows();
+        app.MapSessions();
+        app.MapSharing();
+        app.MapTrustPolicies();
+        app.MapEntities();
+        app.MapHealth();
+        app.MapOpenApi();
+        app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));
+        app.MapGet("/", () => TypedResults.Redirect("/scalar/v1")).ExcludeFromDescription();
+
+        if (app.Services.GetService<GeneratedAdminKey>() is { } generated)
+        {
+            app.Lifetime.ApplicationStarted.Register(() => GatewayLog.AdminKeyGenerated(app.Logger, generated.Key, generated.Directory));
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// The operator key and the signing keys: from configuration; in embedded mode generated on first start and
+    /// kept in the data directory; otherwise a missing one stops the host with the setting to fix.
+    /// </summary>
+    private static void AddSecrets(this WebApplicationBuilder builder, bool embedded)
+    {
+        var configuration = builder.Configuration;
+        var dataDirectory = OrleansShareHosting.DataDirectory(configuration);
+
+        var adminKey = configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>()?.ApiKey;
+        if (!string.IsNullOrEmpty(adminKey))
+        {
+            builder.Services.AddSingleton(AdminKeyVerifier.ForKey(adminKey));
+        }
+        else if (embedded)
+        {
+            var (hash, generated) = EmbeddedSecrets.LoadOrCreateAdminKey(dataDirectory);
+            builder.Services.AddSingleton(new AdminKeyVerifier(hash));
+            if (generated is not null)
+            {
+                builder.Services.AddSingleton(new GeneratedAdminKey(generated, dataDirectory));
+            }
+        }
+        else
+        {
+            throw new OptionsValidationException(AdminOptions.SectionName, typeof(AdminOptions),
+                ["Cluster__Mode=AdoNet needs the operator key in Admin__ApiKey."]);
+        }
+
+        builder.Services.AddSingleton<AdminKeyFilter>();
+
+        var tokens = builder.Services.AddOptions<ShareTokenOptions>().BindConfiguration(ShareTokenOptions.SectionName);
+        if (embedded && configuration.GetSection($"{ShareTokenOptions.SectionName}:SigningKeys").GetChildren().Any() is false)
+        {
+            var keys = EmbeddedSecrets.LoadOrCreateSigningKeys(dataDirectory, TimeProvider.System);
+            tokens.Configure(o =>
+            {
+                foreach (var (kid, key) in keys)
+                {
+                    o.SigningKeys[kid] = key;
+                }
+            });
+        }
+    }
+
+    internal sealed record GeneratedAdminKey(string Key, string Directory);
+}

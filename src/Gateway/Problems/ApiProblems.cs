@@ -1,0 +1,28 @@
+namespace OrleansShare.Gateway.Problems;
+
+/// <summary>Every error answer, as <c>application/problem+json</c> with a detail a developer can act on.</summary>
+internal static class ApiProblems
+{
+    public static IResult BadRequest(string detail) => Problem(StatusCodes.Status400BadRequest, "Bad Request", detail);
+
+    public static IResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+
+    public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "Forbidden", detail);
+
+    public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
+
+    public static IResult PayloadTooLarge(long limit) => Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large",
+        $"The request body is larger than this endpoint accepts ({limit / (1024 * 1024)} MiB).");
+
+    /// <summary>A 400 naming each invalid field, with snake_case keys as the request has them.</summary>
+    public static IResult Validation(IDictionary<string, string[]> errors) => TypedResults.ValidationProblem(
+        errors,
+        detail: "The request body has invalid fields: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+        title: "Invalid request body");
+
+    public static IResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+}

@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansShare.Silo.Hosting;
+
+/// <summary>The <c>Cluster</c> configuration section (named so as not to clash with Orleans' own ClusterOptions).</summary>
+public sealed class ClusterModeOptions
+{
+    public const string SectionName = "Cluster";
+
+    /// <summary><c>Cluster__Mode</c>: <c>Embedded</c> (default) or <c>AdoNet</c>.</summary>
+    public ClusterMode Mode { get; set; } = ClusterMode.Embedded;
+
+    /// <summary><c>Cluster__ClusterId</c>: silos and gateways of one deployment share it.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "orleansshare";
+
+    /// <summary><c>Cluster__ServiceId</c>: part of every storage key; never change it on a live deployment.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "orleansshare";
+
+    /// <summary><c>Cluster__SiloPort</c>: silo-to-silo port.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary><c>Cluster__GatewayPort</c>: the port Orleans clients (our HTTP gateways) connect to.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary><c>Cluster__AdvertisedAddress</c>: the address other silos reach this one on (default: loopback in embedded mode, the host's address otherwise).</summary>
+    public string? AdvertisedAddress { get; set; }
+}

@@ -1,0 +1,131 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace OrleansShare.Silo.Storage;
+
+/// <summary>
+/// The one database a host uses for grain state, clustering (PostgreSQL) and the session index. It hands the
+/// Orleans ADO.NET providers their invariant and connection string (or the shared <see cref="DataSource"/>),
+/// and opens connections for the schema installer and the index queries.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    /// <summary>The ADO.NET invariant Orleans uses for SQLite; it loads Microsoft.Data.Sqlite.</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    /// <summary>The ADO.NET invariant Orleans uses for PostgreSQL.</summary>
+    public const string PostgreSqlInvariant = "Npgsql";
+
+    /// <summary>Seconds a SQLite command waits on a locked database before failing (the busy timeout).</summary>
+    private const int SqliteBusyTimeoutSeconds = 30;
+
+    private Database(DatabaseKind kind, string serviceId, string connectionString, NpgsqlDataSource? dataSource)
+    {
+        Kind = kind;
+        ServiceId = serviceId;
+        ConnectionString = connectionString;
+        DataSource = dataSource;
+        Invariant = kind == DatabaseKind.PostgreSql ? PostgreSqlInvariant : SqliteInvariant;
+    }
+
+    public DatabaseKind Kind { get; }
+
+    /// <summary>The Orleans ServiceId: the <c>ServiceId</c> of grain state and the <c>service_id</c> of the index.</summary>
+    public string ServiceId { get; }
+
+    /// <summary>The connection string the Orleans ADO.NET providers get.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary><c>System.Data.SQLite</c> or <c>Npgsql</c>: the invariant for the Orleans ADO.NET options.</summary>
+    public string Invariant { get; }
+
+    /// <summary>The data source every PostgreSQL user shares (Orleans providers included); null for SQLite.</summary>
+    public NpgsqlDataSource? DataSource { get; }
+
+    /// <summary>A SQLite database file; its folder is created when missing.</summary>
+    public static Database ForSqlite(string databaseFilePath, string serviceId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databaseFilePath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
+
+        var fullPath = Path.GetFullPath(databaseFilePath);
+        var folder = Path.GetDirectoryName(fullPath);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = SqliteBusyTimeoutSeconds,
+        };
+        return new Database(DatabaseKind.Sqlite, serviceId, builder.ConnectionString, dataSource: null);
+    }
+
+    /// <summary>A PostgreSQL database; one pooled <see cref="NpgsqlDataSource"/> is created for it.</summary>
+    public static Database ForPostgreSql(string connectionString, string serviceId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
+
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        return new Database(DatabaseKind.PostgreSql, serviceId, connectionString, dataSource);
+    }
+
+    /// <summary>Opens a connection; the caller disposes it.</summary>
+    public async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken ct = default)
+    {
+        if (DataSource is not null)
+        {
+            return await DataSource.OpenConnectionAsync(ct);
+        }
+
+        var connection = new SqliteConnection(ConnectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <c>SELECT 1</c>: true when the database answers, false when it does not (readiness).</summary>
+    public async Task<bool> PingAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = await OpenConnectionAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            var result = await command.ExecuteScalarAsync(ct);
+            return Convert.ToInt64(result, CultureInfo.InvariantCulture) == 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (DataSource is not null)
+        {
+            await DataSource.DisposeAsync();
+            return;
+        }
+
+        // Pooled SQLite connections keep the file open; release them so the folder can be removed.
+        using var connection = new SqliteConnection(ConnectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+}
