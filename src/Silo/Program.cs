@@ -23,7 +23,7 @@ public static class Program
         var database = OrleansShareHosting.CreateDatabase(builder.Configuration, cluster);
         builder.Services.AddOrleansShareDatabase(database);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(cluster, database));
+        builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(builder.Configuration, cluster, database));
 
         using var host = builder.Build();
         await host.RunAsync();

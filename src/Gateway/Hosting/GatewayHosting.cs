@@ -34,11 +34,11 @@ internal static class GatewayHosting
         builder.Services.AddOrleansShareDatabase(database);
         if (embedded)
         {
-            builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(cluster, database));
+            builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(configuration, cluster, database));
         }
         else
         {
-            builder.UseOrleansClient(client => client.ConfigureOrleansShareClient(cluster, database));
+            builder.UseOrleansClient(client => client.ConfigureOrleansShareClient(configuration, cluster, database));
         }
 
         builder.AddSecrets(embedded);

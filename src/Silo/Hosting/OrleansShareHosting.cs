@@ -71,8 +71,14 @@ public static class OrleansShareHosting
         return services;
     }
 
-    public static ISiloBuilder ConfigureOrleansShareSilo(this ISiloBuilder silo, ClusterModeOptions cluster, Database database)
+    /// <summary>Section of Orleans' own tuning: <c>Orleans__Membership__*</c> (failure detection) and <c>Orleans__Messaging__ResponseTimeout</c>.</summary>
+    public const string OrleansTuningSection = "Orleans";
+
+    public static ISiloBuilder ConfigureOrleansShareSilo(this ISiloBuilder silo, IConfiguration configuration, ClusterModeOptions cluster, Database database)
     {
+        var tuning = configuration.GetSection(OrleansTuningSection);
+        silo.Services.AddOptions<ClusterMembershipOptions>().Bind(tuning.GetSection("Membership"));
+        silo.Services.AddOptions<SiloMessagingOptions>().Bind(tuning.GetSection("Messaging"));
         silo.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;
@@ -84,7 +90,7 @@ public static class OrleansShareHosting
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = database.Invariant;
-                o.ConnectionString = database.ConnectionString;
+                o.DataSource = database.DataSource;
             });
             var advertised = cluster.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
             silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
@@ -102,8 +108,16 @@ public static class OrleansShareHosting
     {
         silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
         {
+            // PostgreSQL: one shared NpgsqlDataSource for every provider; SQLite: a connection string.
             o.Invariant = database.Invariant;
-            o.ConnectionString = database.ConnectionString;
+            if (database.DataSource is { } dataSource)
+            {
+                o.DataSource = dataSource;
+            }
+            else
+            {
+                o.ConnectionString = database.ConnectionString;
+            }
         });
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
@@ -111,8 +125,10 @@ public static class OrleansShareHosting
         return silo;
     }
 
-    public static IClientBuilder ConfigureOrleansShareClient(this IClientBuilder client, ClusterModeOptions cluster, Database database)
+    public static IClientBuilder ConfigureOrleansShareClient(this IClientBuilder client, IConfiguration configuration, ClusterModeOptions cluster, Database database)
     {
+        var tuning = configuration.GetSection(OrleansTuningSection);
+        client.Services.AddOptions<ClientMessagingOptions>().Bind(tuning.GetSection("Messaging"));
         client.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = cluster.ClusterId;
@@ -121,9 +137,11 @@ public static class OrleansShareHosting
         client.UseAdoNetClustering(o =>
         {
             o.Invariant = database.Invariant;
-            o.ConnectionString = database.ConnectionString;
+            o.DataSource = database.DataSource;
         });
-        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+        client.Services.AddOptions<GatewayOptions>()
+            .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
+            .Bind(tuning.GetSection("Gateway"));
         return client;
     }
 

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# A throwaway OrleansShare cluster on this machine: a private PostgreSQL (initdb + pg_ctl in a temp
+# folder, on its own port), 3 silos and 2 gateways on loopback. Logs, pids and the generated
+# environment live in one folder (LOCAL_CLUSTER_DIR, default ./.local-cluster).
+#
+#   deploy/local-cluster.sh up       build, start everything, wait until both gateways are ready
+#   deploy/local-cluster.sh status   each process with its role, pid, address and state
+#   deploy/local-cluster.sh down     stop exactly what `up` started and remove the database
+#
+# Settings (environment): SILOS (3), GATEWAY_PORTS ("8081 8082"), PG_PORT (55432), SILO_PORT_BASE (11111),
+# GATEWAY_PORT_BASE (30000), PG_BIN (PostgreSQL server binaries). An Admin__ApiKey or
+# ShareTokens__SigningKeys__<kid> in your environment is used as is; only what is missing is generated.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+state=${LOCAL_CLUSTER_DIR:-$repo/.local-cluster}
+silos=${SILOS:-3}
+gateway_ports=${GATEWAY_PORTS:-"8081 8082"}
+pg_port=${PG_PORT:-55432}
+silo_port_base=${SILO_PORT_BASE:-11111}
+gateway_port_base=${GATEWAY_PORT_BASE:-30000}
+
+die() { echo "local-cluster: $*" >&2; exit 1; }
+
+find_pg_bin() {
+  if [ -n "${PG_BIN:-}" ]; then echo "$PG_BIN"; return; fi
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  [ -n "$dir" ] && [ -x "$dir/initdb" ] || die "PostgreSQL server binaries not found. Install them: sudo apt-get install -y postgresql (or set PG_BIN)."
+  echo "$dir"
+}
+
+# initdb and postgres refuse to run as root: run them as the postgres user then.
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+record() { # role pid address
+  echo "$1 $2 $3" >> "$state/processes"
+}
+
+start_process() { # role address log dll [env...]
+  local role=$1 address=$2 log=$3 dll=$4; shift 4
+  env "$@" nohup dotnet "$dll" > "$log" 2>&1 &
+  record "$role" "$!" "$address"
+}
+
+wait_ready() { # url expected-silos
+  local url=$1 expected=$2
+  for _ in $(seq 1 120); do
+    if body=$(curl -fsS "$url/health/ready" 2>/dev/null) && grep -q "\"silos\":$expected" <<<"$body"; then
+      return 0
+    fi
+    sleep 1
+  done
+  die "$url did not become ready with $expected silos; see $state/logs"
+}
+
+cmd_up() {
+  [ -f "$state/processes" ] && die "a cluster is already up (see '$0 status'); run '$0 down' first"
+  command -v dotnet >/dev/null || die "the .NET 10 SDK (dotnet) is required"
+  command -v curl >/dev/null || die "curl is required"
+  local pg_bin; pg_bin=$(find_pg_bin)
+  mkdir -p "$state/logs" "$state/bin"
+  : > "$state/processes"
+
+  echo "Building silo and gateway (Release)..."
+  dotnet build "$repo/src/Silo" -c Release -o "$state/bin/silo" -v quiet -nologo > "$state/logs/build-silo.log" 2>&1 || die "silo build failed: $state/logs/build-silo.log"
+  dotnet build "$repo/src/Gateway" -c Release -o "$state/bin/gateway" -v quiet -nologo > "$state/logs/build-gateway.log" 2>&1 || die "gateway build failed: $state/logs/build-gateway.log"
+
+  local pgdata; pgdata=$(mktemp -d /tmp/orleansshare-pg.XXXXXX)
+  echo "$pgdata" > "$state/pgdata"
+  [ "$(id -u)" = 0 ] && chown postgres: "$pgdata"
+  as_pg "$pg_bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 > "$state/logs/initdb.log" 2>&1 || die "initdb failed: $state/logs/initdb.log"
+  as_pg "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/postgres.log" -w \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pgdata" start > "$state/logs/pg_ctl.log" 2>&1 \
+    || die "PostgreSQL did not start (port $pg_port in use?): $state/logs/pg_ctl.log"
+  record postgres "$(head -n 1 "$pgdata/postmaster.pid")" "127.0.0.1:$pg_port"
+  as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres orleansshare
+
+  # Secrets: the operator's own are passed on; only what is missing is generated, kept in $state/env.
+  local admin_key=${Admin__ApiKey:-}
+  if [ -z "$admin_key" ]; then admin_key="osk_admin_$(head -c 24 /dev/urandom | base64 | tr -d '=+/' )"; fi
+  local signing=()
+  if ! env | grep -q '^ShareTokens__SigningKeys__'; then
+    signing=("ShareTokens__SigningKeys__local$(date +%Y%m%d)=$(head -c 32 /dev/urandom | base64)")
+  fi
+  umask 077
+  {
+    echo "export Admin__ApiKey='$admin_key'"
+    for s in "${signing[@]}"; do echo "export ${s%%=*}='${s#*=}'"; done
+  } > "$state/env"
+  umask 022
+
+  local connection="Host=127.0.0.1;Port=$pg_port;Database=orleansshare;Username=postgres"
+  local common=(Cluster__Mode=AdoNet "ConnectionStrings__OrleansShare=$connection" "Admin__ApiKey=$admin_key" "${signing[@]}" DOTNET_ENVIRONMENT=Production)
+
+  for i in $(seq 0 $((silos - 1))); do
+    local sp=$((silo_port_base + i)) gp=$((gateway_port_base + i))
+    start_process "silo-$((i + 1))" "127.0.0.1:$sp (gateway $gp)" "$state/logs/silo-$((i + 1)).log" "$state/bin/silo/OrleansShare.Silo.dll" \
+      "${common[@]}" "Cluster__SiloPort=$sp" "Cluster__GatewayPort=$gp"
+  done
+
+  local n=1
+  for port in $gateway_ports; do
+    start_process "gateway-$n" "http://127.0.0.1:$port" "$state/logs/gateway-$n.log" "$state/bin/gateway/OrleansShare.Gateway.dll" \
+      "${common[@]}" "ASPNETCORE_URLS=http://127.0.0.1:$port" "Gateway__PublicBaseUrl=http://127.0.0.1:$port"
+    n=$((n + 1))
+  done
+
+  for port in $gateway_ports; do wait_ready "http://127.0.0.1:$port" "$silos"; done
+  echo "Cluster is up. Operator key and signing key: source $state/env"
+  cmd_status
+}
+
+cmd_status() {
+  [ -f "$state/processes" ] || { echo "No local cluster is up."; return 0; }
+  printf '%-10s %-8s %-8s %s\n' ROLE PID STATE ADDRESS
+  while read -r role pid address; do
+    local st=running
+    kill -0 "$pid" 2>/dev/null || st=stopped
+    printf '%-10s %-8s %-8s %s\n' "$role" "$pid" "$st" "$address"
+  done < "$state/processes"
+}
+
+cmd_down() {
+  [ -f "$state/processes" ] || { echo "No local cluster is up."; return 0; }
+  # Gateways first, then silos (SIGTERM: they drain and hand off), then the database.
+  local pids=()
+  while read -r role pid _; do
+    [ "$role" = postgres ] && continue
+    kill -TERM "$pid" 2>/dev/null && pids+=("$pid") || true
+  done < <(tac "$state/processes")
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -f "$state/pgdata" ]; then
+    local pgdata pg_bin; pgdata=$(cat "$state/pgdata"); pg_bin=$(find_pg_bin)
+    [ -d "$pgdata" ] && as_pg "$pg_bin/pg_ctl" -D "$pgdata" -m fast -w stop > /dev/null 2>&1 || true
+    rm -rf "$pgdata" "$state/pgdata"
+  fi
+  rm -f "$state/processes" "$state/env"
+  echo "Local cluster stopped; logs kept in $state/logs."
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
