@@ -71,6 +71,9 @@ internal static class GatewayHosting
 
     public static WebApplication UseOrleansShareGateway(this WebApplication app)
     {
+        // Fail at start, naming the setting, rather than at the first share.
+        _ = app.Services.GetRequiredService<ShareTokenService>();
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
