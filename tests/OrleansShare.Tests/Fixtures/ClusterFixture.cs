@@ -117,10 +117,13 @@ public class ClusterFixture : IAsyncLifetime
         return new SeededApplication(applicationId, workflow.WorkflowId, workflow.FeatureNames());
     }
 
-    /// <summary>Creates a user session of <paramref name="owner"/> and records an approved decision with one section.</summary>
-    public async Task<SessionState> CreateApprovedSessionAsync(SeededApplication owner, string? vendorData = null)
+    /// <summary>
+    /// Creates a user session of <paramref name="owner"/> and records an approved decision with one section,
+    /// through <paramref name="grains"/> (by default the second silo's).
+    /// </summary>
+    public async Task<SessionState> CreateApprovedSessionAsync(SeededApplication owner, string? vendorData = null, IGrainFactory? grains = null)
     {
-        var session = GrainsOn(1).GetGrain<ISessionGrain>(Guid.NewGuid());
+        var session = (grains ?? GrainsOn(1)).GetGrain<ISessionGrain>(Guid.NewGuid());
         await session.Create(new CreateSessionCommand(
             owner.ApplicationId, SessionNumber: 1, SessionKind.User, owner.WorkflowId, owner.Features, vendorData,
             Metadata: null, ExpectedDetails: null, ContactDetails: null, Callback: null, Language: null, Actor: "owner"));
