@@ -19,11 +19,16 @@ public sealed class DurabilityTests(ClusterFixture fixture)
         var redeemed = await token.Redeem(request);
         Assert.Equal(RedeemStatus.Imported, redeemed.Status);
 
-        await fixture.Cluster.DeactivateAsync(token);
-        await fixture.Cluster.DeactivateAsync(fixture.GrainsOn(0).GetGrain<ISessionGrain>(cloneId));
-        await fixture.Cluster.DeactivateAsync(fixture.GrainsOn(0).GetGrain<ISessionGrain>(source.SessionId));
+        var clone = fixture.GrainsOn(0).GetGrain<ISessionGrain>(cloneId);
+        var sourceGrain = fixture.GrainsOn(0).GetGrain<ISessionGrain>(source.SessionId);
 
-        Assert.False(IsActive(GrainId.Create("share-token", tokenKey)));
+        await fixture.Cluster.DeactivateAsync(token);
+        await fixture.Cluster.DeactivateAsync(clone);
+        await fixture.Cluster.DeactivateAsync(sourceGrain);
+
+        Assert.False(IsActive(token));
+        Assert.False(IsActive(clone));
+        Assert.False(IsActive(sourceGrain));
         await AssertRedeemedAsync(fixture.GrainsOn(1), importer, source, tokenKey, cloneId, request);
     }
 
@@ -79,7 +84,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
         Assert.Equal(cloneId, Assert.Single(sourceAfter!.ImportedInto).Value);
     }
 
-    private bool IsActive(GrainId grainId) => fixture.Cluster.TryGetGrainContext(grainId, out _);
+    private bool IsActive(IAddressable grain) => fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out _);
 
     private SiloAddress? HostOf(IAddressable grain) =>
         fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) ? context.Address.SiloAddress : null;

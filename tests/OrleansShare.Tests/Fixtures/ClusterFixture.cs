@@ -19,6 +19,7 @@ namespace OrleansShare.Tests.Fixtures;
 /// A three-silo <see cref="InProcessTestCluster"/> whose grain storage is a real SQLite file in a fresh temp
 /// directory, with the schema applied before the first silo starts. Every silo uses the same file and the
 /// cluster's own ServiceId, exactly as production silos share one database. Seeding goes through grains.
+/// Grains keep the system clock that <c>AddOrleansShareStorage</c> registers: no cluster test needs to move time.
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
