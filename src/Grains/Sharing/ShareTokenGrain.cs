@@ -24,6 +24,9 @@ public sealed partial class ShareTokenGrain(
 
     private string TokenId => ShareTokenKey.ToTokenId(TokenKey);
 
+    /// <summary>The id of the session this token's redemption creates: derived from the token, the same on every attempt.</summary>
+    private Guid CloneId => NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey);
+
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
         switch (state.State.Status)
@@ -32,7 +35,7 @@ public sealed partial class ShareTokenGrain(
                 return RedeemResult.Of(RedeemStatus.AlreadyImported);
             case RedemptionStatus.Redeeming:
                 LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
-                return await Complete(state.State.Plan);
+                return await CompleteFor(request.ImporterApplicationId, state.State.Plan);
         }
 
         var source = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId).Get(request.SourceApplicationId);
@@ -41,9 +44,19 @@ public sealed partial class ShareTokenGrain(
             return RedeemResult.Of(RedeemStatus.SourceMissing);
         }
 
-        if (source.ImportedInto.ContainsKey(request.ImporterApplicationId))
+        if (source.ImportedInto.TryGetValue(request.ImporterApplicationId, out var importedAs))
         {
-            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+            if (importedAs != CloneId)
+            {
+                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+            }
+
+            // The source records this token's own clone: another activation began the redemption after this one
+            // read its state. Decide from what that activation stored, as after a lost write.
+            await state.ReadStateAsync();
+            return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } begun }
+                ? await CompleteFor(request.ImporterApplicationId, begun)
+                : RedeemResult.Of(RedeemStatus.AlreadyImported);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
@@ -65,7 +78,7 @@ public sealed partial class ShareTokenGrain(
             SourceApplicationId = request.SourceApplicationId,
             SourceSessionId = request.SourceSessionId,
             Kind = request.Kind,
-            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey),
+            NewSessionId = CloneId,
             SessionNumber = preparation.SessionNumber,
             WorkflowId = workflow.WorkflowId,
             Features = workflow.FeatureNames(),
@@ -79,7 +92,7 @@ public sealed partial class ShareTokenGrain(
         {
             // Another activation of this token wrote first: decide again from what it stored.
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-                ? await Complete(theirs)
+                ? await CompleteFor(request.ImporterApplicationId, theirs)
                 : RedeemResult.Of(RedeemStatus.AlreadyImported);
         }
 
@@ -87,6 +100,15 @@ public sealed partial class ShareTokenGrain(
     }
 
     Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
+
+    /// <summary>
+    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone.
+    /// </summary>
+    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan)
+    {
+        var result = await Complete(plan);
+        return plan.ImporterApplicationId == callerApplicationId ? result : RedeemResult.Of(RedeemStatus.AlreadyImported);
+    }
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
