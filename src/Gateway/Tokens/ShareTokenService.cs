@@ -92,6 +92,12 @@ internal sealed class ShareTokenService
         TokenValidationResult result;
         try
         {
+            // The algorithm is named before anything else is checked, so that its refusal says why.
+            if (new JsonWebToken(token).Alg != SecurityAlgorithms.HmacSha256)
+            {
+                return (null, "The share token must be signed with HS256.");
+            }
+
             result = await _handler.ValidateTokenAsync(token, parameters);
         }
         catch (ArgumentException)

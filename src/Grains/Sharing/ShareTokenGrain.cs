@@ -112,25 +112,23 @@ public sealed partial class ShareTokenGrain(
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
-        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
-            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
-        if (export.Source is not { } source)
+        var cloneGrain = GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId);
+
+        // After a crash that followed the clone's creation only the last steps remain, even if the source is gone by now.
+        var clone = await cloneGrain.Get(plan.ImporterApplicationId);
+        if (clone is null)
         {
-            // Nothing was created: release the token so that its state says so.
-            await TryWrite(new ShareTokenState());
-            return RedeemResult.Of(export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
+            var (created, refused) = await CreateClone(plan, cloneGrain);
+            if (refused is { } reason)
+            {
+                // Nothing was created: release the token so that its state says so.
+                await TryWrite(new ShareTokenState());
+                return RedeemResult.Of(reason);
+            }
+
+            clone = created;
         }
 
-        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
-        var details = ImmutableDictionary<string, string>.Empty
-            .Add("source_application_id", plan.SourceApplicationId.ToString())
-            .Add("source_session_id", plan.SourceSessionId.ToString())
-            .Add("token_id", TokenId)
-            .Add("trust_review", plan.TrustReview ? "true" : "false");
-        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
-        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
-
-        var clone = await GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(seed);
         if (clone is not null && plan.VendorData is { } vendorData)
         {
             await GrainFactory.GetGrain<IEntityGrain>(new EntityKey(plan.ImporterApplicationId, plan.Kind, vendorData).ToString())
@@ -148,6 +146,31 @@ public sealed partial class ShareTokenGrain(
         return new RedeemResult(RedeemStatus.Imported, clone);
     }
 
+    /// <summary>
+    /// Has the source record the import, then creates the clone (null when its id was deleted). Refused, with
+    /// nothing created, when the source is gone or was already imported into the importer's application.
+    /// </summary>
+    private async Task<(SessionState? Clone, RedeemStatus? Refused)> CreateClone(ImportPlan plan, ISessionGrain cloneGrain)
+    {
+        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
+            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
+        if (export.Source is not { } source)
+        {
+            return (null, export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
+        }
+
+        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("source_application_id", plan.SourceApplicationId.ToString())
+            .Add("source_session_id", plan.SourceSessionId.ToString())
+            .Add("token_id", TokenId)
+            .Add("trust_review", plan.TrustReview ? "true" : "false");
+        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
+        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
+
+        return (await cloneGrain.InitializeAsImport(seed), null);
+    }
+
     /// <summary>Writes <paramref name="next"/>; on a version conflict re-reads what the other writer stored and returns false.</summary>
     private async Task<bool> TryWrite(ShareTokenState next)
     {
@@ -162,6 +185,12 @@ public sealed partial class ShareTokenGrain(
             LogVersionConflict(logger, TokenId);
             await state.ReadStateAsync();
             return false;
+        }
+        catch
+        {
+            // The write may or may not have landed: let the next call start from storage, not from this memory.
+            DeactivateOnIdle();
+            throw;
         }
     }
 }

@@ -78,6 +78,22 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
         await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
     }
 
+    [Fact]
+    public async Task AClonedRedemptionIsKeptWhenTheSourceIsDeletedBeforeItCompletes()
+    {
+        var (sourceApp, importerApp, _, source, tokenKey, plan) = await ArrangeAsync();
+        await LeaveRedeemingAsync(tokenKey, plan, source, CrashPoint.AfterCloneCreated);
+        Assert.True(await fixture.GrainsOn(0).GetGrain<ISessionGrain>(source.SessionId).Delete(sourceApp.ApplicationId));
+
+        var result = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importerApp, sourceApp, source));
+
+        Assert.Equal(RedeemStatus.Imported, result.Status);
+        Assert.Equal(plan.NewSessionId, result.Session!.SessionId);
+        Assert.Equal(RedemptionStatus.Redeemed, await fixture.GrainsOn(1).GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
+        Assert.NotNull(await fixture.GrainsOn(1).GetGrain<ISessionGrain>(plan.NewSessionId).Get(importerApp.ApplicationId));
+        Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
+    }
+
     private async Task<(SeededApplication Source, SeededApplication Importer, SeededApplication Other, SessionState Session, string TokenKey, ImportPlan Plan)> ArrangeAsync()
     {
         var sourceApp = await fixture.CreateApplicationAsync("source");
