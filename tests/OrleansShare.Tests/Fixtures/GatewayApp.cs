@@ -1,10 +1,13 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Tests.Fixtures;
@@ -15,7 +18,7 @@ namespace OrleansShare.Tests.Fixtures;
 /// the HTTP API. Each instance takes its own free silo and gateway ports, so several can run at once.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Seeding helpers read as calls on the gateway under test.")]
-public sealed class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminKey = "osk_admin_test_5b7e0a7c2f4d4f8e9b1c";
     public const string SigningKeyId = "test-kid";
@@ -24,18 +27,21 @@ public sealed class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     public static readonly byte[] SigningKey = SHA256.HashData(Encoding.UTF8.GetBytes("orleansshare http tests signing key"));
 
     private readonly bool _ownsDataDirectory;
+    private readonly bool _configureSecrets;
+    private readonly ConcurrentQueue<string> _log = new();
     private readonly int _siloPort = FreeTcpPort();
     private readonly int _gatewayPort = FreeTcpPort();
 
     public GatewayApp()
-        : this(NewDataDirectory(), ownsDataDirectory: true)
+        : this(NewDataDirectory(), ownsDataDirectory: true, configureSecrets: true)
     {
     }
 
-    private GatewayApp(string dataDirectory, bool ownsDataDirectory)
+    private GatewayApp(string dataDirectory, bool ownsDataDirectory, bool configureSecrets)
     {
         DataDirectory = dataDirectory;
         _ownsDataDirectory = ownsDataDirectory;
+        _configureSecrets = configureSecrets;
     }
 
     /// <summary>The SQLite database and generated secrets of this gateway.</summary>
@@ -48,7 +54,21 @@ public sealed class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient Anonymous { get; private set; } = null!;
 
     /// <summary>A gateway on an existing data directory (a restart); the caller deletes the directory.</summary>
-    public static GatewayApp OnDataDirectory(string dataDirectory) => new(dataDirectory, ownsDataDirectory: false);
+    public static GatewayApp OnDataDirectory(string dataDirectory) => new(dataDirectory, ownsDataDirectory: false, configureSecrets: true);
+
+    /// <summary>
+    /// A gateway on an existing or new data directory with no operator key and no signing key configured, so that
+    /// embedded mode makes its own; <see cref="Admin"/> sends <see cref="AdminKey"/> until <see cref="UseAdminKey"/>.
+    /// </summary>
+    public static GatewayApp WithGeneratedSecrets(string dataDirectory) => new(dataDirectory, ownsDataDirectory: false, configureSecrets: false);
+
+    /// <summary>Every log message the gateway wrote at Warning or above.</summary>
+    public IReadOnlyCollection<string> LogMessages => _log;
+
+    /// <summary>The operator key this gateway generated and printed at start, if it did.</summary>
+    public string? GeneratedAdminKey => _log.Select(m => GeneratedAdminKeyPattern().Match(m)).FirstOrDefault(m => m.Success)?.Value;
+
+    public void UseAdminKey(string adminKey) => Admin = CreateAdminClient(adminKey);
 
     public static string NewDataDirectory() =>
         Path.Combine(Path.GetTempPath(), "orleansshare-http-tests", Guid.NewGuid().ToString("N"));
@@ -97,12 +117,20 @@ public sealed class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:DataDirectory", DataDirectory);
-        builder.UseSetting("Admin:ApiKey", AdminKey);
         builder.UseSetting("Cluster:SiloPort", _siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Cluster:GatewayPort", _gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        builder.UseSetting($"ShareTokens:SigningKeys:{SigningKeyId}", Convert.ToBase64String(SigningKey));
+        if (_configureSecrets)
+        {
+            builder.UseSetting("Admin:ApiKey", AdminKey);
+            builder.UseSetting($"ShareTokens:SigningKeys:{SigningKeyId}", Convert.ToBase64String(SigningKey));
+        }
+
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(_log)));
     }
+
+    [GeneratedRegex("osk_admin_[A-Za-z0-9_-]+")]
+    private static partial Regex GeneratedAdminKeyPattern();
 
     // ---- Seeding, through the HTTP API only -------------------------------------------------------------
 
@@ -275,6 +303,31 @@ public sealed class GatewayApp : WebApplicationFactory<Program>, IAsyncLifetime
         finally
         {
             listener.Stop();
+        }
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> messages) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class CapturingLogger(ConcurrentQueue<string> messages) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    messages.Enqueue(formatter(state, exception));
+                }
+            }
         }
     }
 

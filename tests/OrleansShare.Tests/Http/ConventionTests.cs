@@ -102,6 +102,21 @@ public sealed class ConventionTests(GatewayApp app)
         await response.AssertProblemAsync(HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task BodyThatIsNotUtf8Is400NotA500()
+    {
+        var application = await app.CreateApplicationAsync();
+        var bytes = Encoding.UTF8.GetBytes("{\"vendor_data\": \"ab\"}");
+        bytes[17] = 0xFF;
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await application.Client.PostAsync("/v3/session/", content, Ct);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(0, await app.CountSessionsAsync(application));
+    }
+
     [Theory]
     [InlineData("GET", "/v3/session/not-a-uuid/decision/")]
     [InlineData("GET", "/v3/session/12345/decision/")]

@@ -184,6 +184,11 @@ public sealed class ImportTests(GatewayApp app)
     [InlineData("exp", "\"tomorrow\"")]
     [InlineData("iat", null)]
     [InlineData("iat", "\"today\"")]
+    [InlineData("iat", "1.5e300")]
+    [InlineData("exp", "1e300")]
+    [InlineData("exp", "-5")]
+    [InlineData("exp", "99999999999999999999999")]
+    [InlineData("exp", "null")]
     public async Task TokenWithMissingOrMalformedClaimIs401(string claim, string? valueJson) =>
         await AssertForgedTokenRejected((claims, _) =>
         {

@@ -129,6 +129,19 @@ public sealed class SessionListTests(GatewayApp app)
     }
 
     [Fact]
+    public async Task OffsetBeyondTheEndGivesAnEmptyLastPage()
+    {
+        var (application, _) = await SeedAsync();
+
+        var page = await PageAsync(application, "session_kind=all&limit=1000&offset=2147483647");
+
+        Assert.Equal(5, page["count"]!.GetValue<long>());
+        Assert.Empty(page["results"]!.AsArray());
+        Assert.Null(page["next"]);
+        Assert.Contains("offset=2147482647", page.Str("previous"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EntityListsArePaginatedByKind()
     {
         var (application, ids) = await SeedAsync();
