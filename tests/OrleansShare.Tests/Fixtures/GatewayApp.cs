@@ -29,6 +29,7 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     private readonly bool _ownsDataDirectory;
     private readonly bool _configureSecrets;
     private readonly ConcurrentQueue<string> _log = new();
+    private readonly TaskCompletionSource<string> _generatedAdminKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _siloPort = FreeTcpPort();
     private readonly int _gatewayPort = FreeTcpPort();
 
@@ -65,8 +66,15 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     /// <summary>Every log message the gateway wrote at Warning or above.</summary>
     public IReadOnlyCollection<string> LogMessages => _log;
 
-    /// <summary>The operator key this gateway generated and printed at start, if it did.</summary>
-    public string? GeneratedAdminKey => _log.Select(m => GeneratedAdminKeyPattern().Match(m)).FirstOrDefault(m => m.Success)?.Value;
+    /// <summary>
+    /// The operator key this gateway printed at start. The gateway logs it from an ApplicationStarted callback, which
+    /// under WebApplicationFactory may run just after the server reports started, so this waits for the message.
+    /// </summary>
+    public Task<string> GeneratedAdminKeyAsync() =>
+        _generatedAdminKey.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+    /// <summary>Whether the gateway has printed a generated operator key so far.</summary>
+    public bool PrintedAnAdminKey => _generatedAdminKey.Task.IsCompleted;
 
     public void UseAdminKey(string adminKey) => Admin = CreateAdminClient(adminKey);
 
@@ -126,7 +134,16 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         }
 
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(_log)));
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Capture)));
+    }
+
+    private void Capture(string message)
+    {
+        _log.Enqueue(message);
+        if (GeneratedAdminKeyPattern().Match(message) is { Success: true } key)
+        {
+            _generatedAdminKey.TrySetResult(key.Value);
+        }
     }
 
     [GeneratedRegex("osk_admin_[A-Za-z0-9_-]+")]
@@ -306,15 +323,15 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         }
     }
 
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> messages) : ILoggerProvider
+    private sealed class CapturingLoggerProvider(Action<string> capture) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(messages);
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(capture);
 
         public void Dispose()
         {
         }
 
-        private sealed class CapturingLogger(ConcurrentQueue<string> messages) : ILogger
+        private sealed class CapturingLogger(Action<string> capture) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
@@ -325,7 +342,7 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
             {
                 if (IsEnabled(logLevel))
                 {
-                    messages.Enqueue(formatter(state, exception));
+                    capture(formatter(state, exception));
                 }
             }
         }
