@@ -42,6 +42,12 @@ internal static class RequestBody
             return (null, ApiProblems.BadRequest("The request body is empty; send a JSON object."));
         }
 
+        // JsonDocument accepts invalid UTF-8 inside strings and only fails when a string is read; refuse it up front.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            return (null, ApiProblems.BadRequest("The request body is not valid UTF-8; send JSON encoded as UTF-8."));
+        }
+
         JsonDocument document;
         try
         {

@@ -133,6 +133,12 @@ internal sealed class ShareTokenService
             return (null, "The share token lacks a valid session_id, from_application_id or for_application_id claim.");
         }
 
+        // Only session_kind and jti may be absent (older tokens); iat is part of every token's payload.
+        if (!jwt.TryGetPayloadValue<long>("iat", out _))
+        {
+            return (null, "The share token lacks a numeric iat claim.");
+        }
+
         var kind = SessionKind.User;
         if (jwt.TryGetPayloadValue<object>("session_kind", out var kindClaim) && kindClaim is not null
             && !(kindClaim is string kindText && SessionKinds.TryParse(kindText, out kind)))
