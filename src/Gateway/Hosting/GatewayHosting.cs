@@ -18,6 +18,7 @@ internal static class GatewayHosting
     public static WebApplicationBuilder AddOrleansShareGateway(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        builder.Logging.AddOrleansShareLogDefaults();
         var cluster = OrleansShareHosting.ReadClusterOptions(configuration);
         var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var embedded = cluster.Mode == ClusterMode.Embedded;
