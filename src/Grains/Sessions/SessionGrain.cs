@@ -5,6 +5,7 @@ using OrleansShare.Grains.Common;
 namespace OrleansShare.Grains.Sessions;
 
 [GrainType("session")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class SessionGrain(
     [PersistentState(StateNames.Session, StorageNames.Grains)] IPersistentState<SessionState> state,
     TimeProvider time) : Grain, ISessionGrain

@@ -15,6 +15,7 @@ namespace OrleansShare.Grains.Sharing;
 /// reports the import; a call that finds <c>redeeming</c> finishes the plan as it was begun.
 /// </summary>
 [GrainType("share-token")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed partial class ShareTokenGrain(
     [PersistentState(StateNames.ShareToken, StorageNames.Grains)] IPersistentState<ShareTokenState> state,
     TimeProvider time,
