@@ -32,6 +32,7 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     private readonly TaskCompletionSource<string> _generatedAdminKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _siloPort = FreeTcpPort();
     private readonly int _gatewayPort = FreeTcpPort();
+    private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
 
     public GatewayApp()
         : this(NewDataDirectory(), ownsDataDirectory: true, configureSecrets: true)
@@ -62,6 +63,18 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     /// embedded mode makes its own; <see cref="Admin"/> sends <see cref="AdminKey"/> until <see cref="UseAdminKey"/>.
     /// </summary>
     public static GatewayApp WithGeneratedSecrets(string dataDirectory) => new(dataDirectory, ownsDataDirectory: false, configureSecrets: false);
+
+    /// <summary>A gateway on a fresh data directory with extra configuration (keys as in appsettings, e.g. <c>Gateway:PublicBaseUrl</c>).</summary>
+    public static GatewayApp WithSettings(IReadOnlyDictionary<string, string> settings)
+    {
+        var app = new GatewayApp();
+        foreach (var (key, value) in settings)
+        {
+            app._settings[key] = value;
+        }
+
+        return app;
+    }
 
     /// <summary>Every log message the gateway wrote at Warning or above.</summary>
     public IReadOnlyCollection<string> LogMessages => _log;
@@ -131,6 +144,11 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         {
             builder.UseSetting("Admin:ApiKey", AdminKey);
             builder.UseSetting($"ShareTokens:SigningKeys:{SigningKeyId}", Convert.ToBase64String(SigningKey));
+        }
+
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
         }
 
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
