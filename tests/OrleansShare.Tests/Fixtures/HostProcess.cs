@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace OrleansShare.Tests.Fixtures;
+
+/// <summary>
+/// One silo or gateway process (<c>dotnet &lt;dll&gt;</c>), its stdout and stderr copied to a log file.
+/// <see cref="StopAsync"/> sends SIGTERM and waits; <see cref="KillAsync"/> sends SIGKILL.
+/// </summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    private HostProcess(string name, string logPath, Process process, StreamWriter log)
+    {
+        Name = name;
+        LogPath = logPath;
+        _process = process;
+        _log = log;
+    }
+
+    public string Name { get; }
+
+    public string LogPath { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    public static HostProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath)
+    {
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"{name}: {dll} is missing. Build the solution first (dotnet build), in the test's configuration.", dll);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+
+        // Hermetic: nothing of the caller's OrleansShare or ASP.NET Core settings leaks into the hosts.
+        foreach (var key in start.Environment.Keys.Where(IsOurSetting).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var log = new StreamWriter(logPath, append: false, new UTF8Encoding(false)) { AutoFlush = true };
+        log.WriteLine($"# {name}: dotnet {dll} (started {DateTimeOffset.UtcNow:O})");
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var host = new HostProcess(name, logPath, process, log);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.Exited += (_, _) => host.Append($"# {name} exited with {process.ExitCode} ({DateTimeOffset.UtcNow:O})");
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"{name}: dotnet did not start.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return host;
+    }
+
+    /// <summary>SIGTERM, then waits (bounded) for a graceful exit; a process that does not exit is killed and the stop fails.</summary>
+    public async Task StopAsync(TimeSpan deadline)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{Name} did not exit within {deadline} of SIGTERM.\n{Tail()}");
+        }
+    }
+
+    /// <summary>SIGKILL: the process dies at once, nothing is handed off.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _process.Kill();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>True when the log holds <paramref name="text"/> (for bounded polling of a host's progress).</summary>
+    public bool LogContains(string text)
+    {
+        lock (_gate)
+        {
+            _log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Contains(text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The last lines of the log, for assertion messages.</summary>
+    public string Tail(int lines = 40)
+    {
+        lock (_gate)
+        {
+            _log.Flush();
+        }
+
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var all = reader.ReadToEnd().Split('\n');
+        var state = _process.HasExited ? $"exited with {_process.ExitCode}" : "running";
+        return $"--- {Name} (pid {_process.Id}, {state}), last lines of {LogPath}:\n{string.Join('\n', all.TakeLast(lines))}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        // Let the output readers drain before the log closes.
+        _process.WaitForExit();
+        lock (_gate)
+        {
+            _log.Dispose();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            try
+            {
+                _log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Output that arrives after disposal is dropped.
+            }
+        }
+    }
+
+    private static bool IsOurSetting(string key) =>
+        key.StartsWith("Cluster__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Admin__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("ShareTokens__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Orleans__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Gateway__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Storage__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Logging__", StringComparison.OrdinalIgnoreCase);
+}
