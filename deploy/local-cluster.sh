@@ -73,7 +73,7 @@ cmd_up() {
   [ "$(id -u)" = 0 ] && chown postgres: "$pgdata"
   as_pg "$pg_bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 > "$state/logs/initdb.log" 2>&1 || die "initdb failed: $state/logs/initdb.log"
   as_pg "$pg_bin/pg_ctl" -D "$pgdata" -l "$pgdata/postgres.log" -w \
-    -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pgdata" start > "$state/logs/pg_ctl.log" 2>&1 \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c max_connections=200 -k $pgdata" start > "$state/logs/pg_ctl.log" 2>&1 \
     || die "PostgreSQL did not start (port $pg_port in use?): $state/logs/pg_ctl.log"
   record postgres "$(head -n 1 "$pgdata/postmaster.pid")" "127.0.0.1:$pg_port"
   as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres orleansshare

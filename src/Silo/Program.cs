@@ -10,6 +10,7 @@ public static class Program
     public static async Task Main(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(args);
+        builder.Logging.AddOrleansShareLogDefaults();
         var cluster = OrleansShareHosting.ReadClusterOptions(builder.Configuration);
         if (cluster.Mode != ClusterMode.AdoNet)
         {

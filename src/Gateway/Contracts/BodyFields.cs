@@ -80,10 +80,15 @@ internal sealed class BodyFields(JsonElement root)
         return id;
     }
 
-    public bool? Boolean(string name)
+    public bool? Boolean(string name, bool required = false)
     {
         if (!TryGet(name, out var value))
         {
+            if (required)
+            {
+                Fail(name, "This field is required.");
+            }
+
             return null;
         }
 

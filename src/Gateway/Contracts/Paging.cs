@@ -7,7 +7,7 @@ internal static class Paging
 {
     public static PageResponse<T> Page<T>(HttpRequest request, long count, int limit, int offset, IReadOnlyList<T> results)
     {
-        string Link(int newOffset)
+        string Link(long newOffset)
         {
             var query = request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
             query["limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -15,7 +15,8 @@ internal static class Paging
             return QueryHelpers.AddQueryString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}", query);
         }
 
-        var next = offset + limit < count ? Link(offset + limit) : null;
+        // long: offset + limit can pass int.MaxValue.
+        var next = (long)offset + limit < count ? Link((long)offset + limit) : null;
         var previous = offset > 0 ? Link(Math.Max(0, offset - limit)) : null;
         return new PageResponse<T>(count, next, previous, results);
     }

@@ -9,6 +9,27 @@ internal static class RequestBody
     public const long DefaultLimit = 1024 * 1024;
     public const long DecisionLimit = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Reads the body and lets <paramref name="parse"/> take its fields. Any field it finds invalid makes the answer a
+    /// 400 naming every invalid field, and the parsed value is then discarded.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(
+        HttpRequest request, Func<BodyFields, T> parse, long limit = DefaultLimit, CancellationToken cancellationToken = default)
+    {
+        var (document, problem) = await ReadObjectAsync(request, limit, cancellationToken);
+        if (document is null)
+        {
+            return (default, problem);
+        }
+
+        using (document)
+        {
+            var fields = new BodyFields(document.RootElement);
+            var value = parse(fields);
+            return fields.HasErrors ? (default, ApiProblems.Validation(fields.Errors)) : (value, null);
+        }
+    }
+
     public static async Task<(JsonDocument? Document, IResult? Problem)> ReadObjectAsync(
         HttpRequest request, long limit = DefaultLimit, CancellationToken cancellationToken = default)
     {
@@ -40,6 +61,12 @@ internal static class RequestBody
         if (buffer.Length == 0)
         {
             return (null, ApiProblems.BadRequest("The request body is empty; send a JSON object."));
+        }
+
+        // JsonDocument accepts invalid UTF-8 inside strings and only fails when a string is read; refuse it up front.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            return (null, ApiProblems.BadRequest("The request body is not valid UTF-8; send JSON encoded as UTF-8."));
         }
 
         JsonDocument document;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
@@ -23,31 +24,22 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> CreateApplicationAsync(HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (body, problem) = await RequestBody.ReadAsync(
+            request, f => (Name: f.String("name", required: true, maxLength: 200), OrganizationId: f.Uuid("organization_id")),
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
+            return problem;
         }
 
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            var name = fields.String("name", required: true, maxLength: 200);
-            var organizationId = fields.Uuid("organization_id");
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            var applicationId = Guid.NewGuid();
-            var apiKey = ApiKeyGenerator.NewKey();
-            var apiKeyId = Guid.NewGuid();
-            var info = await grains.GetGrain<IApplicationGrain>(applicationId).Create(new CreateApplicationCommand(
-                name!, organizationId, apiKeyId, ApiKeyHash.GrainKey(apiKey), [.. Privileges.All]));
-            return TypedResults.Created(
-                $"/admin/v1/applications/{applicationId}/",
-                new ApplicationCreatedResponse(info.ApplicationId, info.Name, info.OrganizationId, apiKey, apiKeyId, info.CreatedAt));
-        }
+        var applicationId = Guid.NewGuid();
+        var apiKey = ApiKeyGenerator.NewKey();
+        var apiKeyId = Guid.NewGuid();
+        var info = await grains.GetGrain<IApplicationGrain>(applicationId).Create(new CreateApplicationCommand(
+            body.Name!, body.OrganizationId, apiKeyId, ApiKeyHash.GrainKey(apiKey), [.. Privileges.All]));
+        return TypedResults.Created(
+            $"/admin/v1/applications/{applicationId}/",
+            new ApplicationCreatedResponse(info.ApplicationId, info.Name, info.OrganizationId, apiKey, apiKeyId, info.CreatedAt));
     }
 
     private static async Task<IResult> GetApplicationAsync(Guid applicationId, IGrainFactory grains) =>
@@ -62,28 +54,10 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> CreateApiKeyAsync(Guid applicationId, HttpRequest request, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (privileges, problem) = await RequestBody.ReadAsync(request, ReadPrivileges, cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        ImmutableArray<string> privileges;
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            if (!fields.TryGet("privileges", out var list) || list.ValueKind != System.Text.Json.JsonValueKind.Array || list.GetArrayLength() == 0)
-            {
-                return ApiProblems.Validation("privileges", $"Must be a non-empty array of: {string.Join(", ", Privileges.All)}.");
-            }
-
-            var given = list.EnumerateArray().Select(p => p.ValueKind == System.Text.Json.JsonValueKind.String ? p.GetString()! : "").ToList();
-            if (given.Any(p => !Privileges.IsKnown(p)))
-            {
-                return ApiProblems.Validation("privileges", $"Unknown privilege; allowed: {string.Join(", ", Privileges.All)}.");
-            }
-
-            privileges = [.. given.Distinct(StringComparer.Ordinal)];
+            return problem;
         }
 
         var apiKey = ApiKeyGenerator.NewKey();
@@ -92,6 +66,24 @@ internal static class AdminEndpoints
         return created is null
             ? ApiProblems.NotFound($"There is no live application {applicationId}.")
             : TypedResults.Created($"/admin/v1/applications/{applicationId}/api-keys/{apiKeyId}/", new ApiKeyCreatedResponse(apiKeyId, apiKey, created.Privileges));
+    }
+
+    private static ImmutableArray<string> ReadPrivileges(BodyFields fields)
+    {
+        const string Field = "privileges";
+        if (!fields.TryGet(Field, out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+        {
+            fields.Fail(Field, $"Must be a non-empty array of: {string.Join(", ", Privileges.All)}.");
+            return [];
+        }
+
+        var given = list.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.String ? p.GetString()! : "").ToList();
+        if (given.Any(p => !Privileges.IsKnown(p)))
+        {
+            fields.Fail(Field, $"Unknown privilege; allowed: {string.Join(", ", Privileges.All)}.");
+        }
+
+        return [.. given.Distinct(StringComparer.Ordinal)];
     }
 
     private static async Task<IResult> RevokeApiKeyAsync(Guid applicationId, Guid apiKeyId, IGrainFactory grains) =>

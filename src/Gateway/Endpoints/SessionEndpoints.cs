@@ -35,35 +35,23 @@ internal static class SessionEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, PublicUrls urls, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (body, problem) = await RequestBody.ReadAsync(
+            context.Request,
+            f => (WorkflowId: f.Uuid("workflow_id"),
+                VendorData: f.String("vendor_data", maxLength: VendorDataMaxLength),
+                Callback: f.String("callback", maxLength: 2048),
+                Language: f.String("language", maxLength: 16),
+                Metadata: f.ObjectText("metadata"),
+                ContactDetails: f.ObjectText("contact_details"),
+                ExpectedDetails: f.ObjectText("expected_details")),
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
+            return problem;
         }
 
         var caller = Caller.From(context.User);
-        Guid? workflowId;
-        Func<SessionPreparation, CreateSessionCommand> command;
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            workflowId = fields.Uuid("workflow_id");
-            var vendorData = fields.String("vendor_data", maxLength: VendorDataMaxLength);
-            var callback = fields.String("callback", maxLength: 2048);
-            var language = fields.String("language", maxLength: 16);
-            var metadata = fields.ObjectText("metadata");
-            var contactDetails = fields.ObjectText("contact_details");
-            var expectedDetails = fields.ObjectText("expected_details");
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            command = prepared => new CreateSessionCommand(
-                caller.ApplicationId, prepared.SessionNumber, prepared.Workflow!.Kind, prepared.Workflow.WorkflowId, prepared.Workflow.FeatureNames(),
-                vendorData, metadata, expectedDetails, contactDetails, callback, language, caller.Actor);
-        }
-
+        var workflowId = body.WorkflowId;
         var preparation = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).PrepareSession(workflowId);
         switch (preparation.Status)
         {
@@ -75,7 +63,10 @@ internal static class SessionEndpoints
                 return ApiProblems.Unauthorized("The application of this API key no longer exists.");
         }
 
-        var created = command(preparation);
+        var workflow = preparation.Workflow!;
+        var created = new CreateSessionCommand(
+            caller.ApplicationId, preparation.SessionNumber, workflow.Kind, workflow.WorkflowId, workflow.FeatureNames(), body.VendorData,
+            body.Metadata, body.ExpectedDetails, body.ContactDetails, body.Callback, body.Language, caller.Actor);
         var sessionId = Guid.NewGuid();
         var session = await grains.GetGrain<ISessionGrain>(sessionId).Create(created);
         if (created.VendorData is { } vendor)
@@ -89,33 +80,16 @@ internal static class SessionEndpoints
     private static async Task<IResult> RecordDecisionAsync(
         Guid sessionId, HttpContext context, IGrainFactory grains, PublicUrls urls, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, RequestBody.DecisionLimit, cancellationToken);
-        if (document is null)
-        {
-            return problem!;
-        }
-
-        DecisionCommand decision;
         var caller = Caller.From(context.User);
-        using (document)
+        var (decision, problem) = await RequestBody.ReadAsync(
+            context.Request, f => new DecisionCommand(f.String("status", required: true)!, ReadSections(f), caller.Actor),
+            RequestBody.DecisionLimit, cancellationToken);
+        if (problem is not null)
         {
-            var fields = new BodyFields(document.RootElement);
-            var status = fields.String("status", required: true);
-            var sections = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                ReadSection(fields, property, sections);
-            }
-
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            decision = new DecisionCommand(status!, sections.ToImmutable(), caller.Actor);
+            return problem;
         }
 
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).RecordDecision(caller.ApplicationId, decision);
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).RecordDecision(caller.ApplicationId, decision!);
         return ToAnswer(result, sessionId, session => TypedResults.Ok(session.ToDocument(urls)));
     }
 
@@ -137,33 +111,27 @@ internal static class SessionEndpoints
         Guid sessionId, HttpContext context, IGrainFactory grains, string action, bool statusRequired,
         Func<SessionState, ActivityEntry, IResult> answer, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
-        {
-            return problem!;
-        }
-
         var caller = Caller.From(context.User);
-        ReviewCommand review;
-        using (document)
+        var (review, problem) = await RequestBody.ReadAsync(
+            context.Request,
+            f =>
+            {
+                var newStatus = f.String("new_status", required: statusRequired);
+                var comment = f.String("comment", maxLength: 4000);
+                if (!f.HasErrors && newStatus is null && comment is null)
+                {
+                    f.Fail("comment", "Give a comment, a new_status, or both.");
+                }
+
+                return new ReviewCommand(action, newStatus, comment, caller.Actor);
+            },
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            var fields = new BodyFields(document.RootElement);
-            var newStatus = fields.String("new_status", required: statusRequired);
-            var comment = fields.String("comment", maxLength: 4000);
-            if (!fields.HasErrors && newStatus is null && comment is null)
-            {
-                fields.Fail("comment", "Give a comment, a new_status, or both.");
-            }
-
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            review = new ReviewCommand(action, newStatus, comment, caller.Actor);
+            return problem;
         }
 
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).Review(caller.ApplicationId, review);
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).Review(caller.ApplicationId, review!);
         return ToAnswer(result, sessionId, session => answer(session, result.Entry!));
     }
 
@@ -200,6 +168,17 @@ internal static class SessionEndpoints
             workflowId, dateFrom, dateTo, limit, offset);
         var page = await index.ListSessionsAsync(filter, cancellationToken);
         return TypedResults.Ok(Paging.Page(context.Request, page.Count, limit, offset, page.Results.Select(r => r.ToContract(urls)).ToList()));
+    }
+
+    private static ImmutableDictionary<string, string> ReadSections(BodyFields fields)
+    {
+        var sections = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var property in fields.Root.EnumerateObject())
+        {
+            ReadSection(fields, property, sections);
+        }
+
+        return sections.ToImmutable();
     }
 
     private static void ReadSection(BodyFields fields, JsonProperty property, ImmutableDictionary<string, string>.Builder sections)

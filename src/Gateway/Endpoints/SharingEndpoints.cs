@@ -43,87 +43,77 @@ internal static class SharingEndpoints
             return NotFinished(session.SessionKind, session.Status);
         }
 
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
+        // Checked in API.md's order: the target application (syntax, then existence), then the lifetime.
+        var (body, problem) = await RequestBody.ReadAsync(
+            context.Request,
+            f => (Target: f.Uuid("for_application_id", required: true), Ttl: f.HasErrors ? null : ReadTtl(f)),
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
+            return problem;
         }
 
-        Guid? target;
-        long ttl;
-        using (document)
+        var target = body.Target!.Value;
+        var partner = target == caller.ApplicationId ? null : await grains.GetGrain<IApplicationGrain>(target).GetInfo();
+        if (partner is null || partner.Deleted)
         {
-            var fields = new BodyFields(document.RootElement);
-            target = fields.Uuid("for_application_id", required: true);
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
+            return ApiProblems.Validation("for_application_id", target == caller.ApplicationId
+                ? "A session cannot be shared with its own application."
+                : $"There is no live application {target}.");
+        }
 
-            var partner = target == caller.ApplicationId ? null : await grains.GetGrain<IApplicationGrain>(target!.Value).GetInfo();
-            if (partner is null || partner.Deleted)
-            {
-                return ApiProblems.Validation("for_application_id", target == caller.ApplicationId
-                    ? "A session cannot be shared with its own application."
-                    : $"There is no live application {target}.");
-            }
-
-            ttl = fields.Integer("ttl_in_seconds") ?? (fields.HasErrors ? 0 : DefaultTtlSeconds);
-            if (!fields.HasErrors && ttl is < MinTtlSeconds or > MaxTtlSeconds)
-            {
-                fields.Fail("ttl_in_seconds", $"Must be from {MinTtlSeconds} to {MaxTtlSeconds} seconds.");
-            }
-
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
+        if (body.Ttl is not { } ttl)
+        {
+            return ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds.");
         }
 
         var jti = Guid.NewGuid().ToString();
         var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
         var expiresAt = issuedAt.AddSeconds(ttl);
         var recorded = await sessionGrain.RecordShare(
-            new ShareRecord(caller.ApplicationId, jti, target.Value, expiresAt, caller.ApiKeyId, caller.Actor));
+            new ShareRecord(caller.ApplicationId, jti, target, expiresAt, caller.ApiKeyId, caller.Actor));
         return recorded.Status switch
         {
             ShareStatus.Recorded => TypedResults.Created(
                 (string?)null,
                 new ShareResponse(
-                    tokens.Mint(sessionId, recorded.Kind, caller.ApplicationId, target.Value, issuedAt, expiresAt, jti),
-                    target.Value, recorded.Kind.ToWire(), expiresAt)),
+                    tokens.Mint(sessionId, recorded.Kind, caller.ApplicationId, target, issuedAt, expiresAt, jti),
+                    target, recorded.Kind.ToWire(), expiresAt)),
             ShareStatus.NotFinished => NotFinished(recorded.Kind, null),
             _ => SessionEndpoints.SessionNotFound(sessionId),
         };
     }
 
+    /// <summary>The lifetime asked for (3600 when absent), or null when it is not an integer in range.</summary>
+    private static long? ReadTtl(BodyFields fields)
+    {
+        if (!fields.TryGet("ttl_in_seconds", out var value))
+        {
+            return DefaultTtlSeconds;
+        }
+
+        return value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt64(out var ttl) && ttl is >= MinTtlSeconds and <= MaxTtlSeconds
+            ? ttl
+            : null;
+    }
+
     private static async Task<IResult> ImportAsync(
         HttpContext context, IGrainFactory grains, ShareTokenService tokens, PublicUrls urls, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (body, problem) = await RequestBody.ReadAsync(
+            context.Request,
+            f => (Token: f.String("share_token", required: true, maxLength: 8192),
+                TrustReview: f.Boolean("trust_review"),
+                WorkflowId: f.Uuid("workflow_id"),
+                VendorData: f.String("vendor_data", maxLength: VendorDataMaxLength)),
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
+            return problem;
         }
 
-        string token;
-        bool? trustReview;
-        Guid? workflowId;
-        string? vendorData;
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            token = fields.String("share_token", required: true, maxLength: 8192)!;
-            trustReview = fields.Boolean("trust_review");
-            workflowId = fields.Uuid("workflow_id");
-            vendorData = fields.String("vendor_data", maxLength: VendorDataMaxLength);
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-        }
-
-        var (claims, failure) = await tokens.ValidateAsync(token);
+        var (token, trustReview, workflowId, vendorData) = body;
+        var (claims, failure) = await tokens.ValidateAsync(token!);
         if (claims is null)
         {
             return ApiProblems.Unauthorized(failure!);

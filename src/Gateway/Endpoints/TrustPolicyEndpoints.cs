@@ -18,28 +18,11 @@ internal static class TrustPolicyEndpoints
 
     private static async Task<IResult> SetAsync(Guid sourceApplicationId, HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (trustReview, problem) = await RequestBody.ReadAsync(
+            context.Request, f => f.Boolean("trust_review", required: true), cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        bool trustReview;
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            var value = fields.Boolean("trust_review");
-            if (value is null && !fields.HasErrors)
-            {
-                fields.Fail("trust_review", "This field is required.");
-            }
-
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            trustReview = value!.Value;
+            return problem;
         }
 
         if (await grains.GetGrain<IApplicationGrain>(sourceApplicationId).GetInfo() is null)
@@ -47,7 +30,7 @@ internal static class TrustPolicyEndpoints
             return ApiProblems.NotFound($"There is no application {sourceApplicationId}.");
         }
 
-        var policy = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview);
+        var policy = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview!.Value);
         return TypedResults.Ok(policy.ToContract());
     }
 

@@ -23,29 +23,17 @@ internal static class WorkflowEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var (document, problem) = await RequestBody.ReadObjectAsync(context.Request, cancellationToken: cancellationToken);
-        if (document is null)
+        var (definition, problem) = await RequestBody.ReadAsync(
+            context.Request,
+            f => new WorkflowDefinition(f.String("workflow_label", required: true, maxLength: 200)!, ReadFeatures(f), f.Boolean("is_default") ?? false),
+            cancellationToken: cancellationToken);
+        if (problem is not null)
         {
-            return problem!;
-        }
-
-        WorkflowDefinition definition;
-        using (document)
-        {
-            var fields = new BodyFields(document.RootElement);
-            var label = fields.String("workflow_label", required: true, maxLength: 200);
-            var isDefault = fields.Boolean("is_default") ?? false;
-            var features = ReadFeatures(fields);
-            if (fields.HasErrors)
-            {
-                return ApiProblems.Validation(fields.Errors);
-            }
-
-            definition = new WorkflowDefinition(label!, features, isDefault);
+            return problem;
         }
 
         var caller = Caller.From(context.User);
-        var workflow = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition);
+        var workflow = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition!);
         return TypedResults.Created($"/v3/workflows/{workflow.WorkflowId}/", workflow.ToContract());
     }
 

@@ -18,6 +18,7 @@ internal static class GatewayHosting
     public static WebApplicationBuilder AddOrleansShareGateway(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
+        builder.Logging.AddOrleansShareLogDefaults();
         var cluster = OrleansShareHosting.ReadClusterOptions(configuration);
         var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var embedded = cluster.Mode == ClusterMode.Embedded;
@@ -71,6 +72,9 @@ internal static class GatewayHosting
 
     public static WebApplication UseOrleansShareGateway(this WebApplication app)
     {
+        // Fail at start, naming the setting, rather than at the first share.
+        _ = app.Services.GetRequiredService<ShareTokenService>();
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

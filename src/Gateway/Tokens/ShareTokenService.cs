@@ -92,6 +92,12 @@ internal sealed class ShareTokenService
         TokenValidationResult result;
         try
         {
+            // The algorithm is named before anything else is checked, so that its refusal says why.
+            if (new JsonWebToken(token).Alg != SecurityAlgorithms.HmacSha256)
+            {
+                return (null, "The share token must be signed with HS256.");
+            }
+
             result = await _handler.ValidateTokenAsync(token, parameters);
         }
         catch (ArgumentException)
@@ -125,6 +131,12 @@ internal sealed class ShareTokenService
             || !TryGuid(jwt, "for_application_id", out var forApplication))
         {
             return (null, "The share token lacks a valid session_id, from_application_id or for_application_id claim.");
+        }
+
+        // Only session_kind and jti may be absent (older tokens); iat is part of every token's payload.
+        if (!jwt.TryGetPayloadValue<long>("iat", out _))
+        {
+            return (null, "The share token lacks a numeric iat claim.");
         }
 
         var kind = SessionKind.User;

@@ -3,6 +3,7 @@ using OrleansShare.Grains.Common;
 namespace OrleansShare.Grains.Entities;
 
 [GrainType("entity")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class EntityGrain(
     [PersistentState(StateNames.Entity, StorageNames.Grains)] IPersistentState<EntityState> state,
     TimeProvider time) : Grain, IEntityGrain

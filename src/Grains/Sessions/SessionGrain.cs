@@ -5,6 +5,7 @@ using OrleansShare.Grains.Common;
 namespace OrleansShare.Grains.Sessions;
 
 [GrainType("session")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class SessionGrain(
     [PersistentState(StateNames.Session, StorageNames.Grains)] IPersistentState<SessionState> state,
     TimeProvider time) : Grain, ISessionGrain
@@ -172,6 +173,13 @@ public sealed class SessionGrain(
         return new ExportResult(ExportStatus.Ready, source);
     }
 
+    /// <summary>
+    /// The source's own sharing audit names its other partners and its keys: a clone keeps the review
+    /// history and decisions, not that.
+    /// </summary>
+    private static bool IsSharingAudit(ActivityEntry entry) =>
+        entry.Action is ActivityActions.Shared or ActivityActions.ImportedByPartner;
+
     async Task<SessionState?> ISessionGrain.InitializeAsImport(ImportSeed seed)
     {
         if (state.RecordExists)
@@ -191,7 +199,7 @@ public sealed class SessionGrain(
             VendorData = seed.VendorData,
             SharedFromSession = source.SessionId,
             CreatedAt = seed.ImportedEntry.CreatedAt,
-            Activity = source.Activity.Add(seed.ImportedEntry),
+            Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), seed.ImportedEntry],
             ImportedInto = ImmutableDictionary<Guid, Guid>.Empty,
             Deleted = false,
         };

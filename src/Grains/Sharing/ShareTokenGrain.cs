@@ -15,6 +15,7 @@ namespace OrleansShare.Grains.Sharing;
 /// reports the import; a call that finds <c>redeeming</c> finishes the plan as it was begun.
 /// </summary>
 [GrainType("share-token")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed partial class ShareTokenGrain(
     [PersistentState(StateNames.ShareToken, StorageNames.Grains)] IPersistentState<ShareTokenState> state,
     TimeProvider time,
@@ -24,6 +25,9 @@ public sealed partial class ShareTokenGrain(
 
     private string TokenId => ShareTokenKey.ToTokenId(TokenKey);
 
+    /// <summary>The id of the session this token's redemption creates: derived from the token, the same on every attempt.</summary>
+    private Guid CloneId => NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey);
+
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
         switch (state.State.Status)
@@ -32,7 +36,7 @@ public sealed partial class ShareTokenGrain(
                 return RedeemResult.Of(RedeemStatus.AlreadyImported);
             case RedemptionStatus.Redeeming:
                 LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
-                return await Complete(state.State.Plan);
+                return await CompleteFor(request.ImporterApplicationId, state.State.Plan);
         }
 
         var source = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId).Get(request.SourceApplicationId);
@@ -41,9 +45,19 @@ public sealed partial class ShareTokenGrain(
             return RedeemResult.Of(RedeemStatus.SourceMissing);
         }
 
-        if (source.ImportedInto.ContainsKey(request.ImporterApplicationId))
+        if (source.ImportedInto.TryGetValue(request.ImporterApplicationId, out var importedAs))
         {
-            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+            if (importedAs != CloneId)
+            {
+                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+            }
+
+            // The source records this token's own clone: another activation began the redemption after this one
+            // read its state. Decide from what that activation stored, as after a lost write.
+            await state.ReadStateAsync();
+            return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } begun }
+                ? await CompleteFor(request.ImporterApplicationId, begun)
+                : RedeemResult.Of(RedeemStatus.AlreadyImported);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
@@ -65,7 +79,7 @@ public sealed partial class ShareTokenGrain(
             SourceApplicationId = request.SourceApplicationId,
             SourceSessionId = request.SourceSessionId,
             Kind = request.Kind,
-            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey),
+            NewSessionId = CloneId,
             SessionNumber = preparation.SessionNumber,
             WorkflowId = workflow.WorkflowId,
             Features = workflow.FeatureNames(),
@@ -79,7 +93,7 @@ public sealed partial class ShareTokenGrain(
         {
             // Another activation of this token wrote first: decide again from what it stored.
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-                ? await Complete(theirs)
+                ? await CompleteFor(request.ImporterApplicationId, theirs)
                 : RedeemResult.Of(RedeemStatus.AlreadyImported);
         }
 
@@ -88,27 +102,34 @@ public sealed partial class ShareTokenGrain(
 
     Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
 
+    /// <summary>
+    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone.
+    /// </summary>
+    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan)
+    {
+        var result = await Complete(plan);
+        return plan.ImporterApplicationId == callerApplicationId ? result : RedeemResult.Of(RedeemStatus.AlreadyImported);
+    }
+
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
-        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
-            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
-        if (export.Source is not { } source)
+        var cloneGrain = GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId);
+
+        // After a crash that followed the clone's creation only the last steps remain, even if the source is gone by now.
+        var clone = await cloneGrain.Get(plan.ImporterApplicationId);
+        if (clone is null)
         {
-            // Nothing was created: release the token so that its state says so.
-            await TryWrite(new ShareTokenState());
-            return RedeemResult.Of(export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
+            var (created, refused) = await CreateClone(plan, cloneGrain);
+            if (refused is { } reason)
+            {
+                // Nothing was created: release the token so that its state says so.
+                await TryWrite(new ShareTokenState());
+                return RedeemResult.Of(reason);
+            }
+
+            clone = created;
         }
 
-        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
-        var details = ImmutableDictionary<string, string>.Empty
-            .Add("source_application_id", plan.SourceApplicationId.ToString())
-            .Add("source_session_id", plan.SourceSessionId.ToString())
-            .Add("token_id", TokenId)
-            .Add("trust_review", plan.TrustReview ? "true" : "false");
-        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
-        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
-
-        var clone = await GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(seed);
         if (clone is not null && plan.VendorData is { } vendorData)
         {
             await GrainFactory.GetGrain<IEntityGrain>(new EntityKey(plan.ImporterApplicationId, plan.Kind, vendorData).ToString())
@@ -126,6 +147,31 @@ public sealed partial class ShareTokenGrain(
         return new RedeemResult(RedeemStatus.Imported, clone);
     }
 
+    /// <summary>
+    /// Has the source record the import, then creates the clone (null when its id was deleted). Refused, with
+    /// nothing created, when the source is gone or was already imported into the importer's application.
+    /// </summary>
+    private async Task<(SessionState? Clone, RedeemStatus? Refused)> CreateClone(ImportPlan plan, ISessionGrain cloneGrain)
+    {
+        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
+            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
+        if (export.Source is not { } source)
+        {
+            return (null, export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
+        }
+
+        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("source_application_id", plan.SourceApplicationId.ToString())
+            .Add("source_session_id", plan.SourceSessionId.ToString())
+            .Add("token_id", TokenId)
+            .Add("trust_review", plan.TrustReview ? "true" : "false");
+        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
+        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
+
+        return (await cloneGrain.InitializeAsImport(seed), null);
+    }
+
     /// <summary>Writes <paramref name="next"/>; on a version conflict re-reads what the other writer stored and returns false.</summary>
     private async Task<bool> TryWrite(ShareTokenState next)
     {
@@ -140,6 +186,12 @@ public sealed partial class ShareTokenGrain(
             LogVersionConflict(logger, TokenId);
             await state.ReadStateAsync();
             return false;
+        }
+        catch
+        {
+            // The write may or may not have landed: let the next call start from storage, not from this memory.
+            DeactivateOnIdle();
+            throw;
         }
     }
 }

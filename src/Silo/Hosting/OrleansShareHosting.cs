@@ -120,6 +120,7 @@ public static class OrleansShareHosting
             }
         });
         silo.UseSystemTextJsonGrainStorageSerializer();
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
         silo.Services.TryAddSingleton(TimeProvider.System);
         return silo;

@@ -44,6 +44,10 @@ public sealed class Database : IAsyncDisposable
     /// <summary>The data source every PostgreSQL user shares (Orleans providers included); null for SQLite.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
+    private static bool NamesMaxPoolSize(string connectionString) =>
+        connectionString.Split(';').Any(part => part.Split('=')[0].Replace(" ", "", StringComparison.Ordinal).Trim() is { } key
+            && (key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)));
+
     /// <summary>A SQLite database file; its folder is created when missing.</summary>
     public static Database ForSqlite(string databaseFilePath, string serviceId)
     {
@@ -68,11 +72,24 @@ public sealed class Database : IAsyncDisposable
         return new Database(DatabaseKind.Sqlite, serviceId, builder.ConnectionString, dataSource: null);
     }
 
+    /// <summary>
+    /// Connections one host opens at most unless the connection string says otherwise. Npgsql's own default (100)
+    /// lets a handful of silos and gateways exhaust PostgreSQL's default <c>max_connections</c> (100) under load.
+    /// </summary>
+    public const int DefaultMaxPoolSize = 16;
+
     /// <summary>A PostgreSQL database; one pooled <see cref="NpgsqlDataSource"/> is created for it.</summary>
     public static Database ForPostgreSql(string connectionString, string serviceId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!NamesMaxPoolSize(connectionString))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+            connectionString = builder.ConnectionString;
+        }
 
         var dataSource = NpgsqlDataSource.Create(connectionString);
         return new Database(DatabaseKind.PostgreSql, serviceId, connectionString, dataSource);

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+// Load generator for a running OrleansShare deployment (embedded or cluster): provisions two applications,
+// records N verified sessions, then measures share+import pairs per second and decision reads per second
+// at a fixed concurrency, spreading requests over every gateway given.
+//
+//   dotnet run -c Release --project bench/OrleansShare.Bench -- --gateways http://127.0.0.1:8081,http://127.0.0.1:8082 \
+//       --admin-key "$Admin__ApiKey" --sessions 2000 --reads 20000 --concurrency 32
+
+var options = BenchOptions.Parse(args);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
+var gateways = options.Gateways;
+string Gateway(int i) => gateways[i % gateways.Length];
+
+async Task<JsonNode> Send(HttpMethod method, string url, string? key, string? adminKey, object? body, int expected)
+{
+    using var request = new HttpRequestMessage(method, url);
+    if (key is not null)
+    {
+        request.Headers.Add("x-api-key", key);
+    }
+
+    if (adminKey is not null)
+    {
+        request.Headers.Add("x-admin-key", adminKey);
+    }
+
+    if (body is not null)
+    {
+        request.Content = body as HttpContent ?? JsonContent.Create(body);
+    }
+
+    using var response = await http.SendAsync(request);
+    var text = await response.Content.ReadAsStringAsync();
+    if ((int)response.StatusCode != expected)
+    {
+        throw new InvalidOperationException($"{method} {url}: {(int)response.StatusCode} {text}");
+    }
+
+    return JsonNode.Parse(text.Length == 0 ? "{}" : text)!;
+}
+
+async Task<(double Seconds, int Errors)> Run(int count, Func<int, Task> operation)
+{
+    var next = -1;
+    var errors = 0;
+    var watch = Stopwatch.StartNew();
+    var workers = Enumerable.Range(0, options.Concurrency).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+        {
+            try
+            {
+                await operation(i);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TaskCanceledException)
+            {
+                if (Interlocked.Increment(ref errors) <= 3)
+                {
+                    Console.Error.WriteLine(ex.Message);
+                }
+            }
+        }
+    });
+    await Task.WhenAll(workers);
+    return (watch.Elapsed.TotalSeconds, errors);
+}
+
+Console.WriteLine($"Gateways: {string.Join(", ", gateways)}; sessions {options.Sessions}, reads {options.Reads}, concurrency {options.Concurrency}");
+var source = await Send(HttpMethod.Post, $"{Gateway(0)}/admin/v1/applications/", null, options.AdminKey, new { name = "bench source" }, 201);
+var partner = await Send(HttpMethod.Post, $"{Gateway(0)}/admin/v1/applications/", null, options.AdminKey, new { name = "bench partner" }, 201);
+var sourceKey = source["api_key"]!.GetValue<string>();
+var partnerKey = partner["api_key"]!.GetValue<string>();
+var partnerId = partner["application_id"]!.GetValue<string>();
+foreach (var key in new[] { sourceKey, partnerKey })
+{
+    await Send(HttpMethod.Post, $"{Gateway(0)}/v3/workflows/", key, null,
+        new { workflow_label = "KYC", features = new[] { "OCR", "LIVENESS", "FACE_MATCH", "AML" }, is_default = true }, 201);
+}
+
+var decision = Decision.Text;
+Console.WriteLine($"Decision document: {Encoding.UTF8.GetByteCount(decision)} bytes");
+var sessions = new string[options.Sessions];
+var (setupSeconds, setupErrors) = await Run(options.Sessions, async i =>
+{
+    var created = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/", sourceKey, null, new { vendor_data = $"customer-{i}" }, 201);
+    sessions[i] = created["session_id"]!.GetValue<string>();
+    await Send(HttpMethod.Put, $"{Gateway(i + 1)}/v3/session/{sessions[i]}/decision/", sourceKey, null,
+        new StringContent(decision, Encoding.UTF8, "application/json"), 200);
+});
+Console.WriteLine($"setup: {options.Sessions} sessions created and decided in {setupSeconds:F1} s ({options.Sessions / setupSeconds:F0}/s, create+decision), errors {setupErrors}");
+
+var clones = new string[options.Sessions];
+var (pairSeconds, pairErrors) = await Run(options.Sessions, async i =>
+{
+    var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sessions[i]}/share/", sourceKey, null,
+        new { for_application_id = partnerId, ttl_in_seconds = 3600 }, 201);
+    var imported = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
+        new { share_token = share["share_token"]!.GetValue<string>(), vendor_data = $"partner-{i}" }, 201);
+    clones[i] = imported["session_id"]!.GetValue<string>();
+});
+Console.WriteLine($"pairs: {options.Sessions} share+import pairs in {pairSeconds:F1} s = {options.Sessions / pairSeconds:F0} pairs/s, errors {pairErrors}");
+
+var (readSeconds, readErrors) = await Run(options.Reads, async i =>
+{
+    var id = clones[i % clones.Length] ?? sessions[i % sessions.Length];
+    await Send(HttpMethod.Get, $"{Gateway(i)}/v3/session/{id}/decision/", partnerKey, null, null, 200);
+});
+Console.WriteLine($"reads: {options.Reads} decision reads in {readSeconds:F1} s = {options.Reads / readSeconds:F0} reads/s, errors {readErrors}");
+
+internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var index = Array.IndexOf(args, name);
+            return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        }
+
+        var adminKey = Value("--admin-key") ?? Environment.GetEnvironmentVariable("Admin__ApiKey")
+            ?? throw new ArgumentException("Pass --admin-key or set Admin__ApiKey.");
+        return new BenchOptions(
+            (Value("--gateways") ?? "http://localhost:8080").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            adminKey,
+            int.Parse(Value("--sessions") ?? "1000", System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Value("--reads") ?? "10000", System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
+
+internal static class Decision
+{
+    /// <summary>A realistic ~3 KB verified KYC decision.</summary>
+    public static readonly string Text = JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["status"] = "Approved",
+        ["id_verifications"] = new[]
+        {
+            new Dictionary<string, object?>
+            {
+                ["status"] = "Approved", ["document_type"] = "Identity Card", ["document_number"] = "CAA000000",
+                ["personal_number"] = "99999999R", ["date_of_birth"] = "1980-01-01", ["age"] = 45, ["expiration_date"] = "2031-06-02",
+                ["issuing_state"] = "ESP", ["first_name"] = "Carmen", ["last_name"] = "Española Española",
+                ["full_name"] = "Carmen Española Española", ["gender"] = "F", ["nationality"] = "ESP",
+                ["address"] = "Avda de Madrid 34, Madrid, Madrid", ["portrait_image"] = "https://example.com/portrait.jpg",
+                ["front_image"] = "https://example.com/front.jpg", ["back_image"] = "https://example.com/back.jpg",
+                ["extra_fields"] = new Dictionary<string, object?> { ["dl_categories"] = Array.Empty<string>(), ["blood_group"] = null },
+                ["parsed_address"] = new Dictionary<string, object?>
+                {
+                    ["city"] = "Madrid", ["region"] = "Madrid", ["street_1"] = "Avda de Madrid 34", ["street_2"] = null, ["postal_code"] = "28822",
+                    ["raw_results"] = new { geometry = new { location = new { lat = 37.4222804, lng = -122.0843428 }, viewport = new { northeast = new { lat = 37.4237349802915, lng = -122.083183169709 } } } },
+                },
+                ["warnings"] = new[] { new { risk = "QR_NOT_DETECTED", log_type = "information", short_description = "QR not detected", long_description = "The system couldn't find or read the QR code on the document, which is necessary for document verification." } },
+            },
+        },
+        ["liveness_checks"] = new[] { new { status = "Approved", method = "ACTIVE_3D", score = 89.92, age_estimation = 24.3, reference_image = "https://example.com/reference.jpg", video_url = "https://example.com/video.mp4" } },
+        ["face_matches"] = new[] { new { status = "Approved", score = 97.31, source_image = "https://example.com/source.jpg", target_image = "https://example.com/target.jpg" } },
+        ["aml_screenings"] = new[] { new { status = "Approved", total_hits = 0, score = 0.0, hits = Array.Empty<object>() } },
+        ["ip_analyses"] = new[] { new { status = "Approved", ip_country = "Spain", ip_city = "Madrid", is_vpn_or_tor = false, latitude = 40.4165, longitude = -3.70256 } },
+    });
+}

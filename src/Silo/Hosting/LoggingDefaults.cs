@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansShare.Silo.Hosting;
+
+/// <summary>
+/// Log levels both hosts start from, wherever they are started: per-request framework chatter (ASP.NET Core's
+/// request and endpoint lines, Polly's placement retries) is kept out of production logs. <c>Logging__LogLevel__*</c>
+/// still overrides any of these.
+/// </summary>
+public static class LoggingDefaults
+{
+    public static ILoggingBuilder AddOrleansShareLogDefaults(this ILoggingBuilder logging)
+    {
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        logging.AddFilter("Orleans", LogLevel.Warning);
+        logging.AddFilter("OrleansShare", LogLevel.Information); // "Orleans" is a prefix of our own categories too.
+        logging.AddFilter("Polly", LogLevel.Warning);
+        return logging;
+    }
+}

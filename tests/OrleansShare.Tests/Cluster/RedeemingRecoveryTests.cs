@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Sharing;
+using OrleansShare.Tests.Fixtures;
+
+namespace OrleansShare.Tests.Cluster;
+
+/// <summary>
+/// A crash between <c>redeeming</c> and <c>redeemed</c> leaves the token's plan in storage. These tests write that
+/// state straight through the silo's grain storage, as a crashed activation would have left it, at each point
+/// the crash could have happened, and check that the next call finishes exactly that plan.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Layer", "Cluster")]
+public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
+{
+    private const long PlannedSessionNumber = 4242;
+
+    public enum CrashPoint
+    {
+        /// <summary>Only <c>redeeming</c> was written.</summary>
+        AfterRedeeming,
+
+        /// <summary>The source had recorded <c>imported_by_partner</c>.</summary>
+        AfterSourceRecorded,
+
+        /// <summary>The clone existed too; only <c>redeemed</c> was missing.</summary>
+        AfterCloneCreated,
+    }
+
+    /// <param name="crashPoint">How far the crashed redemption got.</param>
+    /// <param name="staleActivation">
+    /// Whether the token grain was already active, having read <c>unredeemed</c>, when another activation of it
+    /// (a duplicate during a silo failure) began the redemption and died: the stale activation must finish it.
+    /// </param>
+    [Theory]
+    [InlineData(CrashPoint.AfterRedeeming, false)]
+    [InlineData(CrashPoint.AfterSourceRecorded, false)]
+    [InlineData(CrashPoint.AfterCloneCreated, false)]
+    [InlineData(CrashPoint.AfterRedeeming, true)]
+    [InlineData(CrashPoint.AfterSourceRecorded, true)]
+    [InlineData(CrashPoint.AfterCloneCreated, true)]
+    public async Task ATokenLeftRedeemingIsCompletedAsPlannedNotRedeemedAgain(CrashPoint crashPoint, bool staleActivation)
+    {
+        var (sourceApp, importerApp, _, source, tokenKey, plan) = await ArrangeAsync();
+        if (staleActivation)
+        {
+            Assert.Equal(RedemptionStatus.Unredeemed, await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
+        }
+
+        await LeaveRedeemingAsync(tokenKey, plan, source, crashPoint);
+        var request = RequestFor(importerApp, sourceApp, source);
+
+        var first = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(request);
+        var second = await fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(request);
+
+        Assert.Equal(RedeemStatus.Imported, first.Status);
+        Assert.Equal(RedeemStatus.AlreadyImported, second.Status);
+        Assert.Equal(plan.NewSessionId, first.Session!.SessionId);
+        Assert.Equal(PlannedSessionNumber, first.Session.SessionNumber);
+        await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
+    }
+
+    [Fact]
+    public async Task ATokenLeftRedeemingIsNeverAnsweredToAnotherImporter()
+    {
+        var (sourceApp, importerApp, otherApp, source, tokenKey, plan) = await ArrangeAsync();
+        await LeaveRedeemingAsync(tokenKey, plan, source, CrashPoint.AfterRedeeming);
+
+        var other = await fixture.GrainsOn(1).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(otherApp, sourceApp, source));
+        var planned = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importerApp, sourceApp, source));
+
+        Assert.Equal(RedeemStatus.AlreadyImported, other.Status);
+        Assert.Null(other.Session);
+        Assert.Contains(planned.Status, (RedeemStatus[])[RedeemStatus.Imported, RedeemStatus.AlreadyImported]);
+        Assert.Equal(0, await fixture.CountIndexedSessionsAsync(otherApp.ApplicationId));
+        await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
+    }
+
+    [Fact]
+    public async Task AClonedRedemptionIsKeptWhenTheSourceIsDeletedBeforeItCompletes()
+    {
+        var (sourceApp, importerApp, _, source, tokenKey, plan) = await ArrangeAsync();
+        await LeaveRedeemingAsync(tokenKey, plan, source, CrashPoint.AfterCloneCreated);
+        Assert.True(await fixture.GrainsOn(0).GetGrain<ISessionGrain>(source.SessionId).Delete(sourceApp.ApplicationId));
+
+        var result = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importerApp, sourceApp, source));
+
+        Assert.Equal(RedeemStatus.Imported, result.Status);
+        Assert.Equal(plan.NewSessionId, result.Session!.SessionId);
+        Assert.Equal(RedemptionStatus.Redeemed, await fixture.GrainsOn(1).GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
+        Assert.NotNull(await fixture.GrainsOn(1).GetGrain<ISessionGrain>(plan.NewSessionId).Get(importerApp.ApplicationId));
+        Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
+    }
+
+    private async Task<(SeededApplication Source, SeededApplication Importer, SeededApplication Other, SessionState Session, string TokenKey, ImportPlan Plan)> ArrangeAsync()
+    {
+        var sourceApp = await fixture.CreateApplicationAsync("source");
+        var importerApp = await fixture.CreateApplicationAsync("importer");
+        var otherApp = await fixture.CreateApplicationAsync("other");
+        var source = await fixture.CreateApprovedSessionAsync(sourceApp);
+        var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
+        var plan = new ImportPlan
+        {
+            ImporterApplicationId = importerApp.ApplicationId,
+            SourceApplicationId = sourceApp.ApplicationId,
+            SourceSessionId = source.SessionId,
+            Kind = SessionKind.User,
+            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey),
+            SessionNumber = PlannedSessionNumber,
+            WorkflowId = importerApp.WorkflowId,
+            Features = importerApp.Features,
+            TrustReview = false,
+            VendorData = null,
+            Actor = "partner",
+            StartedAt = TimeProvider.System.UtcNowMilliseconds(),
+        };
+        return (sourceApp, importerApp, otherApp, source, tokenKey, plan);
+    }
+
+    /// <summary>Writes <c>redeeming</c> through grain storage and replays the steps done before the crash.</summary>
+    private async Task LeaveRedeemingAsync(string tokenKey, ImportPlan plan, SessionState source, CrashPoint crashPoint)
+    {
+        var storage = ClusterFixture.StorageOn(fixture.Silos[1]);
+        var stored = new GrainState<ShareTokenState> { State = new ShareTokenState { Status = RedemptionStatus.Redeeming, Plan = plan } };
+        await storage.WriteStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
+
+        var grains = fixture.GrainsOn(0);
+        if (crashPoint >= CrashPoint.AfterSourceRecorded)
+        {
+            var export = await grains.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(new ImportReservation(
+                plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, ShareTokenKey.ToTokenId(tokenKey), plan.Actor));
+            Assert.Equal(ExportStatus.Ready, export.Status);
+        }
+
+        if (crashPoint >= CrashPoint.AfterCloneCreated)
+        {
+            var status = SessionStatuses.InReview(plan.Kind);
+            var entry = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, null);
+            var clone = await grains.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(new ImportSeed(
+                source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, entry));
+            Assert.NotNull(clone);
+        }
+    }
+
+    private async Task AssertPlanCompletedOnceAsync(
+        SeededApplication sourceApp, SeededApplication importerApp, SessionState source, string tokenKey, ImportPlan plan)
+    {
+        var grains = fixture.GrainsOn(1);
+        Assert.Equal(RedemptionStatus.Redeemed, await grains.GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
+
+        var sourceAfter = await grains.GetGrain<ISessionGrain>(source.SessionId).Get(sourceApp.ApplicationId);
+        Assert.Equal(ImmutableDictionary<Guid, Guid>.Empty.Add(importerApp.ApplicationId, plan.NewSessionId), sourceAfter!.ImportedInto);
+        Assert.Single(sourceAfter.Activity, a => a.Action == ActivityActions.ImportedByPartner);
+
+        var clone = await grains.GetGrain<ISessionGrain>(plan.NewSessionId).Get(importerApp.ApplicationId);
+        Assert.NotNull(clone);
+        Assert.Equal(PlannedSessionNumber, clone.SessionNumber);
+        Assert.Equal(source.SessionId, clone.SharedFromSession);
+        Assert.Equal(ClusterFixture.SeedSection, clone.Sections["id_verifications"]);
+        Assert.Single(clone.Activity, a => a.Action == ActivityActions.Imported);
+        Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
+    }
+
+    private static RedeemRequest RequestFor(SeededApplication importer, SeededApplication sourceApp, SessionState source) =>
+        new(importer.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
+            TrustReview: null, WorkflowId: null, VendorData: null, Actor: "partner");
+}

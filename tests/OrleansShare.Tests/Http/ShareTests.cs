@@ -1,0 +1,265 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using OrleansShare.Grains.Common;
+using OrleansShare.Tests.Fixtures;
+
+namespace OrleansShare.Tests.Http;
+
+/// <summary>API.md, Share: every check of <c>POST /v3/session/{id}/share/</c>, in order, and that a refused share records nothing.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class ShareTests(GatewayApp app)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task MissingSessionIs404()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+
+        var response = await app.TryShareAsync(source, Guid.NewGuid(), new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task DeletedSessionIs404()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+        await app.DeleteSessionAsync(source, sessionId);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task SessionOfAnotherApplicationIs404AndRecordsNothing()
+    {
+        var owner = await app.CreateApplicationAsync();
+        var intruder = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(owner);
+
+        var response = await app.TryShareAsync(intruder, sessionId, new JsonObject { ["for_application_id"] = owner.ApplicationId.ToString() });
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(owner, sessionId));
+    }
+
+    [Fact]
+    public async Task MissingSessionIsCheckedBeforeTheBody()
+    {
+        var source = await app.CreateApplicationAsync();
+
+        var response = await source.Client.PostAsync($"/v3/session/{Guid.NewGuid()}/share/", Body.Json("{\"for_application_id\": 12}"), Ct);
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData(SessionKind.User, "Approved", "Declined", "In Review")]
+    [InlineData(SessionKind.Business, "APPROVED", "DECLINED", "IN_REVIEW")]
+    public async Task UnfinishedSessionIs400NamingTheAllowedStatuses(SessionKind kind, string first, string second, string third)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateSessionAsync(source, source.WorkflowFor(kind));
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        var detail = (await response.AssertProblemAsync(HttpStatusCode.BadRequest)).Detail();
+        Assert.Contains(first, detail, StringComparison.Ordinal);
+        Assert.Contains(second, detail, StringComparison.Ordinal);
+        Assert.Contains(third, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+    }
+
+    [Fact]
+    public async Task UnfinishedStatusIsCheckedBeforeTheTarget()
+    {
+        var source = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateSessionAsync(source, source.KycWorkflowId);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = "not-a-uuid" });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("In Review", problem.Detail(), StringComparison.Ordinal);
+        Assert.Null(problem["errors"]?["for_application_id"]);
+    }
+
+    [Fact]
+    public async Task MissingTargetIs400OnForApplicationId() =>
+        await AssertTargetRejected(_ => new JsonObject { ["ttl_in_seconds"] = 3600 });
+
+    [Fact]
+    public async Task TargetThatIsNotAUuidIs400OnForApplicationId() =>
+        await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = "partner-app-uuid" });
+
+    [Fact]
+    public async Task TargetThatIsNotAStringIs400OnForApplicationId() =>
+        await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = 42 });
+
+    [Fact]
+    public async Task UnknownTargetIs400OnForApplicationId() =>
+        await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = Guid.NewGuid().ToString() });
+
+    [Fact]
+    public async Task CallerAsTargetIs400OnForApplicationId() =>
+        await AssertTargetRejected(source => new JsonObject { ["for_application_id"] = source.ApplicationId.ToString() });
+
+    [Fact]
+    public async Task SoftDeletedTargetIs400OnForApplicationId()
+    {
+        var partner = await app.CreateBareApplicationAsync();
+        await app.DeleteApplicationAsync(partner.ApplicationId);
+
+        await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+    }
+
+    [Fact]
+    public async Task TargetIsCheckedBeforeTtl() =>
+        await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = Guid.NewGuid().ToString(), ["ttl_in_seconds"] = 5 });
+
+    [Theory]
+    [InlineData("\"3600\"")]
+    [InlineData("3600.5")]
+    [InlineData("true")]
+    [InlineData("59")]
+    [InlineData("0")]
+    [InlineData("-3600")]
+    [InlineData("86401")]
+    [InlineData("99999999999999999999")]
+    public async Task BadTtlIs400OnTtlInSeconds(string ttlJson)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await source.Client.PostAsync(
+            $"/v3/session/{sessionId}/share/", Body.Json($"{{\"for_application_id\": \"{partner.ApplicationId}\", \"ttl_in_seconds\": {ttlJson}}}"), Ct);
+
+        await response.AssertValidationProblemAsync("ttl_in_seconds");
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+    }
+
+    [Fact]
+    public async Task AbsentTtlMeansOneHour()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var token = await app.ShareAsync(source, sessionId, partner.ApplicationId);
+
+        var claims = TestTokens.Payload(token);
+        Assert.Equal(3600, claims["exp"]!.GetValue<long>() - claims["iat"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(7200)]
+    [InlineData(86400)]
+    public async Task TtlBoundsAreInclusive(int ttl)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var token = await app.ShareAsync(source, sessionId, partner.ApplicationId, ttl);
+
+        var claims = TestTokens.Payload(token);
+        Assert.Equal(ttl, claims["exp"]!.GetValue<long>() - claims["iat"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData(SessionKind.User, "user")]
+    [InlineData(SessionKind.Business, "business")]
+    public async Task ShareAnswers201WithASignedTokenForThePartner(SessionKind kind, string wireKind)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source, kind);
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject
+        {
+            ["for_application_id"] = partner.ApplicationId.ToString(),
+            ["ttl_in_seconds"] = 600,
+            ["unknown_field"] = "ignored",
+        });
+
+        var after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var shared = await response.AssertJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(partner.ApplicationId, shared.Id("for_application_id"));
+        Assert.Equal(wireKind, shared.Str("session_kind"));
+        var token = shared.Str("share_token");
+        Assert.Equal(3, token.Split('.').Length);
+
+        var header = TestTokens.Header(token);
+        Assert.Equal("HS256", header.Str("alg"));
+        Assert.Equal("JWT", header.Str("typ"));
+        Assert.Equal(GatewayApp.SigningKeyId, header.Str("kid"));
+
+        var claims = TestTokens.Payload(token);
+        Assert.Equal(sessionId, claims.Id("session_id"));
+        Assert.Equal(wireKind, claims.Str("session_kind"));
+        Assert.Equal(source.ApplicationId, claims.Id("from_application_id"));
+        Assert.Equal(partner.ApplicationId, claims.Id("for_application_id"));
+        var iat = claims["iat"]!.GetValue<long>();
+        var exp = claims["exp"]!.GetValue<long>();
+        Assert.InRange(iat, before - 1, after + 1);
+        Assert.Equal(iat + 600, exp);
+        Assert.False(string.IsNullOrEmpty(claims.Str("jti")));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(exp), shared.Timestamp("expires_at"));
+
+        Assert.True(TestTokens.IsSignedWith(token, GatewayApp.SigningKey));
+    }
+
+    [Fact]
+    public async Task EveryMintIsAnAuditEntryOnTheSource()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var first = TestTokens.Payload(await app.ShareAsync(source, sessionId, partner.ApplicationId, 300));
+        var second = TestTokens.Payload(await app.ShareAsync(source, sessionId, partner.ApplicationId));
+
+        Assert.NotEqual(first.Str("jti"), second.Str("jti"));
+        var shared = (await app.GetReviewsAsync(source, sessionId)).Where(e => e!.Str("action") == "shared").ToList();
+        Assert.Equal(2, shared.Count);
+        var details = shared[0]!["details"]!;
+        Assert.Equal(first.Str("jti"), details.Str("token_id"));
+        Assert.Equal(partner.ApplicationId, details.Id("for_application_id"));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(first["exp"]!.GetValue<long>()), details.Timestamp("expires_at"));
+        Assert.Equal(source.ApiKeyId, details.Id("api_key_id"));
+        Assert.Equal(second.Str("jti"), shared[1]!["details"]!.Str("token_id"));
+    }
+
+    [Theory]
+    [InlineData("Declined")]
+    [InlineData("In Review")]
+    public async Task EveryFinishedStatusCanBeShared(string status)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source, SessionKind.User, Decisions.Verified(SessionKind.User, status));
+
+        var token = await app.ShareAsync(source, sessionId, partner.ApplicationId);
+
+        Assert.Equal(sessionId, TestTokens.Payload(token).Id("session_id"));
+    }
+
+    private async Task AssertTargetRejected(Func<TestApplication, JsonObject> body)
+    {
+        var source = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, body(source));
+
+        await response.AssertValidationProblemAsync("for_application_id");
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+    }
+}
