@@ -31,10 +31,16 @@ public sealed class GatewayClient : IDisposable
 
     public Uri BaseAddress => _http.BaseAddress!;
 
-    public async Task<ApiResponse> SendAsync(
-        HttpMethod method, string path, object? body = null, string? apiKey = null, bool admin = false, CancellationToken cancellationToken = default)
+    public Task<ApiResponse> SendAsync(
+        HttpMethod method, string path, object? body = null, string? apiKey = null, bool admin = false, CancellationToken cancellationToken = default) =>
+        SendContentAsync(method, path, body is null ? null : new StringContent(ToJson(body), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            apiKey, admin, cancellationToken);
+
+    /// <summary>Sends <paramref name="content"/> as it is (e.g. a body streamed in parts).</summary>
+    public async Task<ApiResponse> SendContentAsync(
+        HttpMethod method, string path, HttpContent? content, string? apiKey = null, bool admin = false, CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(method, path);
+        using var request = new HttpRequestMessage(method, path) { Content = content };
         if (admin)
         {
             request.Headers.Add("x-admin-key", _adminKey);
@@ -45,22 +51,11 @@ public sealed class GatewayClient : IDisposable
             request.Headers.Add("x-api-key", apiKey);
         }
 
-        if (body is not null)
-        {
-            var text = body switch
-            {
-                string s => s,
-                JsonNode node => node.ToJsonString(),
-                _ => JsonSerializer.Serialize(body),
-            };
-            request.Content = new StringContent(text, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
-        }
-
         try
         {
             using var response = await _http.SendAsync(request, cancellationToken);
-            var content = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new ApiResponse((int)response.StatusCode, Parse(content), content);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            return new ApiResponse((int)response.StatusCode, Parse(text), text);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -97,6 +92,14 @@ public sealed class GatewayClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A request body as JSON text: strings as they are, nodes and objects serialized.</summary>
+    public static string ToJson(object body) => body switch
+    {
+        string s => s,
+        JsonNode node => node.ToJsonString(),
+        _ => JsonSerializer.Serialize(body),
+    };
 
     private static JsonNode? Parse(string content)
     {

@@ -85,11 +85,24 @@ public sealed class HostProcess : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await SignalTerminateAsync();
+        await WaitForExitAsync(deadline);
+    }
 
+    /// <summary>Sends SIGTERM and returns at once: the host begins its graceful shutdown.</summary>
+    public async Task SignalTerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0 && !_process.HasExited)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed with {kill.ExitCode}.");
+        }
+    }
+
+    /// <summary>Waits (bounded) for the process to exit; one that does not is killed and the wait fails.</summary>
+    public async Task WaitForExitAsync(TimeSpan deadline)
+    {
         using var timeout = new CancellationTokenSource(deadline);
         try
         {
@@ -99,6 +112,21 @@ public sealed class HostProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
             throw new InvalidOperationException($"{Name} did not exit within {deadline} of SIGTERM.\n{Tail()}");
+        }
+    }
+
+    /// <summary>Polls the log (bounded) until it holds <paramref name="text"/> <paramref name="count"/> times.</summary>
+    public async Task WaitForLogAsync(string text, int count, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (CountInLog(text) < count)
+        {
+            if (clock.Elapsed > deadline)
+            {
+                throw new TimeoutException($"{Name}: '{text}' appeared {CountInLog(text)} of {count} times within {deadline}.\n{Tail()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
@@ -115,8 +143,8 @@ public sealed class HostProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
-    /// <summary>True when the log holds <paramref name="text"/> (for bounded polling of a host's progress).</summary>
-    public bool LogContains(string text)
+    /// <summary>How many times the log holds <paramref name="text"/>.</summary>
+    public int CountInLog(string text)
     {
         lock (_gate)
         {
@@ -125,7 +153,14 @@ public sealed class HostProcess : IAsyncDisposable
 
         using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd().Contains(text, StringComparison.Ordinal);
+        var all = reader.ReadToEnd();
+        var count = 0;
+        for (var at = all.IndexOf(text, StringComparison.Ordinal); at >= 0; at = all.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>The last lines of the log, for assertion messages.</summary>

@@ -71,7 +71,8 @@ public sealed record Partners(
                 continue;
             }
 
-            if (!JsonNode.DeepEquals(expected, document[name]))
+            // Compared as read from text on both sides: what was sent, and what came back.
+            if (!JsonNode.DeepEquals(JsonNode.Parse(expected?.ToJsonString() ?? "null"), document[name]))
             {
                 difference = $"section {name}: expected {expected?.ToJsonString()}, got {document[name]?.ToJsonString() ?? "(missing)"}";
                 return false;

@@ -2,7 +2,7 @@ namespace OrleansShare.Tests.Fixtures;
 
 /// <summary>
 /// Base of the PostgreSQL-layer tests: a fresh database and process cluster per test on the shared server, logs in
-/// a temp folder per test (kept when the test fails, removed when it passes), and the test's output and token.
+/// a temp folder per test (kept when the test fails or ORLEANSSHARE_KEEP_TEST_LOGS is set, removed when it passes), and the test's output and token.
 /// Subclasses carry <c>[Collection(PostgresCollection.Name)]</c> and <c>[Trait("Layer", "Postgres")]</c>.
 /// </summary>
 public abstract class PostgresClusterTest(PostgresServer server, ITestOutputHelper output) : IAsyncLifetime
@@ -43,7 +43,8 @@ public abstract class PostgresClusterTest(PostgresServer server, ITestOutputHelp
             await cluster.DisposeAsync();
         }
 
-        if (TestContext.Current.TestState?.Result == TestResult.Passed && Directory.Exists(LogDirectory))
+        var keep = Environment.GetEnvironmentVariable("ORLEANSSHARE_KEEP_TEST_LOGS") is { Length: > 0 };
+        if (!keep && TestContext.Current.TestState?.Result == TestResult.Passed && Directory.Exists(LogDirectory))
         {
             Directory.Delete(LogDirectory, recursive: true);
         }

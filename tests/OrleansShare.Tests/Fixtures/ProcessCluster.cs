@@ -91,10 +91,16 @@ public sealed class ProcessCluster : IAsyncDisposable
         return _silos[index] = Start($"silo-{index}", Dll("Silo", "OrleansShare.Silo.dll"), environment);
     }
 
-    public HostProcess StartGateway(int index)
+    /// <summary>Starts gateway <paramref name="index"/>; <paramref name="extraEnvironment"/> adds settings (e.g. log levels) to this run.</summary>
+    public HostProcess StartGateway(int index, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         EnsureNotRunning(_gateways[index], $"gateway-{index}");
         var environment = CommonEnvironment();
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         var url = $"http://127.0.0.1:{_httpPorts[index]}";
         environment["ASPNETCORE_URLS"] = url;
         environment["Gateway__PublicBaseUrl"] = url;
@@ -186,6 +192,47 @@ public sealed class ProcessCluster : IAsyncDisposable
         throw new TimeoutException($"The membership table did not reach {count} Active silos within {ReadyDeadline} (last {last}).\n{LogTails()}");
     }
 
+    /// <summary>The newest generation silo <paramref name="index"/> registered in the membership table (0 when none).</summary>
+    public async Task<int> SiloGenerationAsync(int index, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce(max(generation), 0) FROM orleansmembershiptable WHERE deploymentid = @cluster AND port = @port", connection);
+        command.Parameters.AddWithValue("cluster", ClusterId);
+        command.Parameters.AddWithValue("port", _siloPorts[index]);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Polls the membership table until silo <paramref name="index"/> is Active in a generation newer than <paramref name="after"/>.</summary>
+    public async Task WaitForSiloJoinedAsync(int index, int after, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ReadyDeadline;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = @cluster AND port = @port AND generation > @after AND status = 3", connection);
+            command.Parameters.AddWithValue("cluster", ClusterId);
+            command.Parameters.AddWithValue("port", _siloPorts[index]);
+            command.Parameters.AddWithValue("after", after);
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
+            {
+                return;
+            }
+
+            if (Silo(index).HasExited)
+            {
+                throw new InvalidOperationException($"silo-{index} exited before it joined.\n{Silo(index).Tail()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+
+        throw new TimeoutException($"silo-{index} did not become Active in a new generation within {ReadyDeadline}.\n{LogTails()}");
+    }
+
     /// <summary>Silo ports of the rows with status Active (3), one per row.</summary>
     public async Task<IReadOnlyList<int>> ActiveSiloPortsAsync(CancellationToken cancellationToken)
     {
@@ -255,6 +302,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
         ["Orleans__Messaging__ResponseTimeout"] = "00:00:10",
         ["Orleans__Gateway__GatewayListRefreshPeriod"] = "00:00:02",
+
+        // UTC timestamps in the logs, to line them up with the test's own output.
+        ["Logging__Console__FormatterName"] = "simple",
+        ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
+        ["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true",
     };
 
     private static void EnsureNotRunning(HostProcess? process, string name)
