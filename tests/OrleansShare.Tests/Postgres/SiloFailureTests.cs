@@ -13,7 +13,7 @@ namespace OrleansShare.Tests.Postgres;
 [Trait("Layer", "Postgres")]
 public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper output) : PostgresClusterTest(server, output)
 {
-    private const int Tokens = 500;
+    private const int Tokens = 1000;
     private const int ImportsPerToken = 8;
     private const int InFlight = 64;
     private const int KillAfterImportedTokens = 150;
@@ -65,7 +65,8 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         killNow.TrySetResult();
         await kill;
 
-        // Every token that got no 201 is retried until it resolves (201 or 403), within a deadline.
+        // Every token that got no 201 is retried, again 8 concurrent imports over both gateways, until it resolves: a 201,
+        // or a 403 (redeemed by an earlier call). Bounded by a deadline; rounds are paced by a short poll interval.
         var retryRounds = 0;
         var unresolved = Enumerable.Range(0, Tokens).Where(n => !imported.ContainsKey(n)).ToList();
         var retried = unresolved.Count;
@@ -73,13 +74,17 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         while (unresolved.Count > 0 && clock.Elapsed < retryDeadline)
         {
             retryRounds++;
-            var round = await Task.WhenAll(unresolved.Select(n => ImportAsync(cluster, partners, sources, n, retryRounds % 2, clock, retry: true, Cancel)));
+            var round = new ConcurrentQueue<Attempt>();
+            var retries = unresolved.SelectMany(n => Enumerable.Range(0, ImportsPerToken).Select(k => (Token: n, Gateway: k % 2)));
+            await Parallel.ForEachAsync(retries, new ParallelOptions { MaxDegreeOfParallelism = InFlight, CancellationToken = Cancel }, async (request, ct) =>
+                round.Enqueue(await ImportAsync(cluster, partners, sources, request.Token, request.Gateway, clock, retry: true, ct)));
             foreach (var attempt in round)
             {
                 attempts.Enqueue(attempt);
             }
 
-            unresolved = [.. round.Where(a => a.Status is not (201 or 403)).Select(a => a.Token)];
+            var resolved = round.Where(a => a.Status is 201 or 403).Select(a => a.Token).ToHashSet();
+            unresolved = [.. unresolved.Where(n => !resolved.Contains(n))];
             if (unresolved.Count > 0)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500), Cancel);
@@ -116,19 +121,28 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
 
         var successes = all.Where(a => a.Status == 201).GroupBy(a => a.Token).ToDictionary(g => g.Key, g => g.ToList());
         Assert.All(successes, s => Assert.True(s.Value.Count == 1, $"Token {s.Key} was imported {s.Value.Count} times."));
-        var lost = Enumerable.Range(0, Tokens).Where(n => !successes.ContainsKey(n)).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} tokens resolved to 403 without any 201: tokens {string.Join(", ", lost.Take(20))}");
 
-        // Every 201 names the clone derived from its token, which reads back with the source's full content.
+        // A token without any 201 is one whose single success was answered by the outage: the call that redeemed it
+        // ran into the kill (its silo died after the durable 'redeemed' write, or its caller timed out first), so that
+        // caller got a 503 and every later call a 403. Nothing was lost: its clone is checked below like every other.
+        var answerLost = Enumerable.Range(0, Tokens).Where(n => !successes.ContainsKey(n)).ToList();
+        Assert.All(answerLost, n => Assert.True(all.Any(a => a.Token == n && a.Status is not (201 or 403)),
+            $"Token {n} got only 403s, never a 201 and never an outage answer: {string.Join(", ", all.Where(a => a.Token == n).Select(a => a.Status))}"));
+
+        // Every token's clone is the one derived from its token id; every 201 names it; it reads back with the source's full content.
         var partnerReader = cluster.Gateway(0);
-        await Parallel.ForEachAsync(successes, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Cancel }, async (success, ct) =>
+        await Parallel.ForAsync(0, Tokens, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Cancel }, async (n, ct) =>
         {
-            var (n, answer) = (success.Key, success.Value[0]);
             var source = sources[n];
-            var cloneId = answer.Body!["session_id"]!.GetValue<string>();
-            Assert.Equal(ExpectedCloneId(source.Token), cloneId);
-            Assert.Equal(source.SessionId.ToString(), answer.Body["shared_from_session"]?.GetValue<string>());
-            Assert.True(Partners.SectionsMatch(source.Decision, answer.Body, out var inAnswer), $"Token {n}, import answer: {inAnswer}");
+            var cloneId = ExpectedCloneId(source.Token);
+            if (successes.TryGetValue(n, out var success))
+            {
+                var answer = success[0].Body!;
+                Assert.Equal(cloneId, answer["session_id"]?.GetValue<string>());
+                Assert.Equal(source.SessionId.ToString(), answer["shared_from_session"]?.GetValue<string>());
+                Assert.True(Partners.SectionsMatch(source.Decision, answer, out var inAnswer), $"Token {n}, import answer: {inAnswer}");
+            }
+
             var clone = await partnerReader.ExpectAsync(200, HttpMethod.Get, $"/v3/session/{cloneId}/decision/", apiKey: partners.PartnerKey, cancellationToken: ct);
             Assert.True(Partners.SectionsMatch(source.Decision, clone, out var readBack), $"Token {n}, clone {cloneId}: {readBack}");
             Assert.Equal(source.SessionId.ToString(), clone["shared_from_session"]?.GetValue<string>());
@@ -141,7 +155,8 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         Assert.All(stored.Tokens, t => Assert.True(t.CloneId is { } id && stored.PartnerSessions.Contains(id),
             $"Token {t.Key} is {t.Status} but its clone {t.CloneId} is not in the partner's session index."));
         Assert.Equal(Tokens, stored.PartnerSessions.Count);
-        Log($"checked: {successes.Count} tokens with exactly one 201, every clone read back deep-equal, {stored.Tokens.Count} redeemed token rows, " +
+        Log($"checked: {successes.Count} tokens with exactly one 201, {answerLost.Count} whose only success was answered 503 by the outage " +
+            $"[{string.Join(", ", answerLost)}], no token with two; every clone read back deep-equal, {stored.Tokens.Count} redeemed token rows, " +
             $"{stored.PartnerSessions.Count} partner sessions in session_index; run {clock.Elapsed.TotalSeconds:F1} s after the storm began");
     }
 
