@@ -32,6 +32,12 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
+    /// <summary>True once the test asked this process to stop or killed it; an exit before that is a crash.</summary>
+    public bool StopRequested { get; private set; }
+
+    /// <summary>True when the process exited without being asked to.</summary>
+    public bool Crashed => _process.HasExited && !StopRequested;
+
     public static HostProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, string logPath)
     {
         if (!File.Exists(dll))
@@ -92,6 +98,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM and returns at once: the host begins its graceful shutdown.</summary>
     public async Task SignalTerminateAsync()
     {
+        StopRequested = true;
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
         if (kill.ExitCode != 0 && !_process.HasExited)
@@ -133,6 +140,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process dies at once, nothing is handed off.</summary>
     public async Task KillAsync()
     {
+        StopRequested = true;
         if (_process.HasExited)
         {
             return;

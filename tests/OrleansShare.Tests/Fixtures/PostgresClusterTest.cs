@@ -9,7 +9,12 @@ public abstract class PostgresClusterTest(PostgresServer server, ITestOutputHelp
 {
     private readonly List<ProcessCluster> _clusters = [];
 
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
     protected PostgresServer Server => server;
+
+    /// <summary>Time since the test began (for the run times it prints).</summary>
+    protected TimeSpan Elapsed => _clock.Elapsed;
 
     protected ITestOutputHelper Output => output;
 

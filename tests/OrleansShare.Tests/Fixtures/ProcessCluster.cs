@@ -154,11 +154,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var gateway = GatewayProcess(index);
-            if (gateway.HasExited)
-            {
-                throw new InvalidOperationException($"gateway-{index} exited while waiting for it to be ready.\n{LogTails()}");
-            }
+            ThrowIfAnyCrashed();
 
             var answer = await Gateway(index).SendAsync(HttpMethod.Get, "/health/ready", cancellationToken: cancellationToken);
             last = $"{answer.Status} {answer.Text}";
@@ -180,6 +176,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         var last = -1;
         while (DateTime.UtcNow < deadline)
         {
+            ThrowIfAnyCrashed();
             last = (await ActiveSiloPortsAsync(cancellationToken)).Count;
             if (last == count)
             {
@@ -222,10 +219,7 @@ public sealed class ProcessCluster : IAsyncDisposable
                 return;
             }
 
-            if (Silo(index).HasExited)
-            {
-                throw new InvalidOperationException($"silo-{index} exited before it joined.\n{Silo(index).Tail()}");
-            }
+            ThrowIfAnyCrashed();
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
@@ -256,6 +250,15 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
 
         return ports;
+    }
+
+    /// <summary>Fails, with the log tails, when a silo or gateway exited without being asked to.</summary>
+    public void ThrowIfAnyCrashed()
+    {
+        if (_silos.Concat(_gateways).OfType<HostProcess>().FirstOrDefault(p => p.Crashed) is { } crashed)
+        {
+            throw new InvalidOperationException($"{crashed.Name} exited on its own with {crashed.ExitCode}.\n{LogTails()}");
+        }
     }
 
     /// <summary>The log tail of every process this cluster started, newest run of each.</summary>

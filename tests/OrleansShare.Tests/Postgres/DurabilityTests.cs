@@ -60,7 +60,8 @@ public sealed class DurabilityTests(PostgresServer server, ITestOutputHelper out
             $"{read.Path} ({(read.Key is null ? "admin" : read.Key == partners.SourceKey ? "source" : "partner")}) changed across the restart:\nbefore {before[read].ToJsonString()}\nafter  {after[read].ToJsonString()}"));
         Assert.Equal(403, (await gateway.SendAsync(HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(kycToken), partners.PartnerKey, cancellationToken: Cancel)).Status);
         Assert.Equal(403, (await gateway.SendAsync(HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(kybToken), partners.PartnerKey, cancellationToken: Cancel)).Status);
-        Log($"{reads.Length} reads identical after restarting 3 silos and the gateway; both redeemed tokens answer 403");
+        cluster.ThrowIfAnyCrashed();
+        Log($"{reads.Length} reads identical after restarting 3 silos and the gateway; both redeemed tokens answer 403; test run time {Elapsed.TotalSeconds:F1} s");
     }
 
     private static async Task<Dictionary<(string Path, string? Key), JsonNode>> ReadAllAsync(GatewayClient gateway, (string Path, string? Key)[] reads)
