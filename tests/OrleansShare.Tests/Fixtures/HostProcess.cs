@@ -13,6 +13,7 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly StreamWriter _log;
     private readonly Lock _gate = new();
     private bool _disposed;
+    private volatile bool _stopRequested;
 
     private HostProcess(string name, string logPath, Process process, StreamWriter log)
     {
@@ -33,7 +34,7 @@ public sealed class HostProcess : IAsyncDisposable
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>True once the test asked this process to stop or killed it; an exit before that is a crash.</summary>
-    public bool StopRequested { get; private set; }
+    public bool StopRequested => _stopRequested;
 
     /// <summary>True when the process exited without being asked to.</summary>
     public bool Crashed => _process.HasExited && !StopRequested;
@@ -98,7 +99,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM and returns at once: the host begins its graceful shutdown.</summary>
     public async Task SignalTerminateAsync()
     {
-        StopRequested = true;
+        _stopRequested = true;
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await kill.WaitForExitAsync();
         if (kill.ExitCode != 0 && !_process.HasExited)
@@ -140,7 +141,7 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>SIGKILL: the process dies at once, nothing is handed off.</summary>
     public async Task KillAsync()
     {
-        StopRequested = true;
+        _stopRequested = true;
         if (_process.HasExited)
         {
             return;

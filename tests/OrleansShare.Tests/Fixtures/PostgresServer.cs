@@ -10,7 +10,8 @@ namespace OrleansShare.Tests.Fixtures;
 /// A private PostgreSQL server for one test run: the machine's server binaries (<c>PG_BIN</c>, else the highest
 /// <c>/usr/lib/postgresql/*/bin</c>), a temp data folder, its own port on 127.0.0.1 and its socket inside the data
 /// folder. As root, initdb and the server run as the <c>postgres</c> user (they refuse root). Missing binaries fail
-/// the run with the command that installs them; these tests are never skipped.
+/// the run with the command that installs them; these tests are never skipped. The server keeps PostgreSQL's
+/// defaults (max_connections 100, fsync on), as a fresh installation would.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -52,7 +53,7 @@ public sealed class PostgresServer : IAsyncLifetime
                 await RunAsync(Path.Combine(_bin, "pg_ctl"),
                 [
                     "-D", DataDirectory, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "120",
-                    "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k {DataDirectory} -c max_connections=400",
+                    "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k {DataDirectory}",
                     "start",
                 ], asPostgres: true);
                 return;

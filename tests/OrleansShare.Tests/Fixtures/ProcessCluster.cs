@@ -227,6 +227,21 @@ public sealed class ProcessCluster : IAsyncDisposable
         throw new TimeoutException($"silo-{index} did not become Active in a new generation within {ReadyDeadline}.\n{LogTails()}");
     }
 
+    /// <summary>Polls the membership table until no row of silo <paramref name="index"/> is Active any more (it was declared dead or left).</summary>
+    public async Task WaitForSiloGoneAsync(int index, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ReadyDeadline;
+        while ((await ActiveSiloPortsAsync(cancellationToken)).Contains(_siloPorts[index]))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"silo-{index} is still Active in the membership table {ReadyDeadline} later.\n{LogTails()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
     /// <summary>Silo ports of the rows with status Active (3), one per row.</summary>
     public async Task<IReadOnlyList<int>> ActiveSiloPortsAsync(CancellationToken cancellationToken)
     {

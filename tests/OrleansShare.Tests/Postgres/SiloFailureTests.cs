@@ -42,12 +42,15 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         var imported = new ConcurrentDictionary<int, byte>();
         var killNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var killedAt = TimeSpan.MinValue;
+        var declaredDeadAfter = TimeSpan.Zero;
         var kill = Task.Run(async () =>
         {
             await killNow.Task.WaitAsync(Cancel);
             killedAt = clock.Elapsed;
             await cluster.KillSiloAsync(Victim);
             Log($"SIGKILL silo-{Victim} at {killedAt.TotalSeconds:F2} s ({imported.Count} tokens imported)");
+            await cluster.WaitForSiloGoneAsync(Victim, Cancel);
+            declaredDeadAfter = clock.Elapsed - killedAt;
         }, Cancel);
 
         var requests = Enumerable.Range(0, Tokens).SelectMany(n => Enumerable.Range(0, ImportsPerToken).Select(k => (Token: n, Gateway: k % 2)));
@@ -108,7 +111,8 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         Log($"retries: {retried} tokens without a 201 after the storm, {retryRounds} rounds, answers 201 = {all.Count(a => a.Retry && a.Status == 201)}, " +
             $"403 = {all.Count(a => a.Retry && a.Status == 403)}, others = {all.Count(a => a.Retry && a.Status is not (201 or 403))}");
         Log("timeline, answers per second of the storm and retries (201/403/other): " + Timeline(all));
-        Log($"failover window: {window.TotalSeconds:F2} s (kill at {killedAt.TotalSeconds:F2} s, last non-201/403 answer at {windowEnd.TotalSeconds:F2} s); " +
+        Log($"failover window: {window.TotalSeconds:F2} s (kill at {killedAt.TotalSeconds:F2} s, declared dead in the membership table " +
+            $"{declaredDeadAfter.TotalSeconds:F2} s later, last non-201/403 answer at {windowEnd.TotalSeconds:F2} s); " +
             $"non-201/403 answers before the kill: {others.Count(a => a.EndedAt < killedAt)}");
 
         Assert.NotEqual(TimeSpan.MinValue, killedAt);
