@@ -131,8 +131,7 @@ internal static class SharingEndpoints
         return result.Status switch
         {
             RedeemStatus.Imported => TypedResults.Created($"/v3/session/{result.Session!.SessionId}/decision/", result.Session.ToDocument(urls)),
-            RedeemStatus.AlreadyImported => ApiProblems.Forbidden(
-                "This share token was already imported, or the shared session was already imported into your application."),
+            RedeemStatus.AlreadyImported => AlreadyImported(result.ExistingSessionId),
             RedeemStatus.SourceMissing => ApiProblems.NotFound("The shared session no longer exists."),
             RedeemStatus.WorkflowNotFound => ApiProblems.NotFound($"Your application has no workflow {workflowId}."),
             RedeemStatus.NoDefaultWorkflow => ApiProblems.Validation("workflow_id", $"Name a {kind} workflow: your application has no default {kind} workflow."),
@@ -141,6 +140,13 @@ internal static class SharingEndpoints
             _ => throw new InvalidOperationException($"Unhandled redeem status {result.Status}."),
         };
     }
+
+    /// <summary>403; names the caller's earlier import when known, so a client whose 201 was lost can read it.</summary>
+    private static IResult AlreadyImported(Guid? existingSessionId) => existingSessionId is { } sessionId
+        ? ApiProblems.Forbidden(
+            $"This share token was already imported, or the shared session was already imported into your application, as session {sessionId}.",
+            [new("session_id", sessionId)])
+        : ApiProblems.Forbidden("This share token was already imported, or the shared session was already imported into your application.");
 
     private static IResult NotFinished(SessionKind kind, string? status) => ApiProblems.BadRequest(
         $"Only finished sessions can be shared{(status is null ? "" : $"; this one is '{status}'")}. Allowed statuses: {string.Join(", ", SessionStatuses.Finished(kind))}.");

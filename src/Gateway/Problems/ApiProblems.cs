@@ -7,7 +7,8 @@ internal static class ApiProblems
 
     public static IResult Unauthorized(string detail) => Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
 
-    public static IResult Forbidden(string detail) => Problem(StatusCodes.Status403Forbidden, "Forbidden", detail);
+    public static IResult Forbidden(string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
+        Problem(StatusCodes.Status403Forbidden, "Forbidden", detail, extensions);
 
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
 
@@ -23,6 +24,7 @@ internal static class ApiProblems
     public static IResult Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(
+        int status, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
 }

@@ -33,7 +33,7 @@ public sealed partial class ShareTokenGrain(
         switch (state.State.Status)
         {
             case RedemptionStatus.Redeemed:
-                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+                return AlreadyRedeemedFor(request.ImporterApplicationId);
             case RedemptionStatus.Redeeming:
                 LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
                 return await CompleteFor(request.ImporterApplicationId, state.State.Plan);
@@ -49,7 +49,7 @@ public sealed partial class ShareTokenGrain(
         {
             if (importedAs != CloneId)
             {
-                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+                return RedeemResult.AlreadyImportedAs(importedAs);
             }
 
             // The source records this token's own clone: another activation began the redemption after this one
@@ -57,7 +57,7 @@ public sealed partial class ShareTokenGrain(
             await state.ReadStateAsync();
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } begun }
                 ? await CompleteFor(request.ImporterApplicationId, begun)
-                : RedeemResult.Of(RedeemStatus.AlreadyImported);
+                : AlreadyRedeemedFor(request.ImporterApplicationId);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
@@ -94,11 +94,17 @@ public sealed partial class ShareTokenGrain(
             // Another activation of this token wrote first: decide again from what it stored.
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
                 ? await CompleteFor(request.ImporterApplicationId, theirs)
-                : RedeemResult.Of(RedeemStatus.AlreadyImported);
+                : AlreadyRedeemedFor(request.ImporterApplicationId);
         }
 
         return await Complete(plan);
     }
+
+    /// <summary>"Already imported", naming the clone to the importer it was made for and to no one else.</summary>
+    private RedeemResult AlreadyRedeemedFor(Guid callerApplicationId) =>
+        state.State is { Status: RedemptionStatus.Redeemed, Plan: { } plan } && plan.ImporterApplicationId == callerApplicationId
+            ? RedeemResult.AlreadyImportedAs(plan.NewSessionId)
+            : RedeemResult.Of(RedeemStatus.AlreadyImported);
 
     Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
 
@@ -136,10 +142,15 @@ public sealed partial class ShareTokenGrain(
                 .AddSession(plan.NewSessionId);
         }
 
-        if (!await TryWrite(state.State with { Status = RedemptionStatus.Redeemed, RedeemedAt = time.UtcNowMilliseconds() })
-            || clone is null)
+        if (!await TryWrite(state.State with { Status = RedemptionStatus.Redeemed, RedeemedAt = time.UtcNowMilliseconds() }))
         {
-            // Another activation recorded the redemption (and answers for it), or the clone was already deleted.
+            // Another activation recorded the redemption and answered for it.
+            return RedeemResult.AlreadyImportedAs(plan.NewSessionId);
+        }
+
+        if (clone is null)
+        {
+            // The clone was created and deleted again before this call finished the redemption.
             return RedeemResult.Of(RedeemStatus.AlreadyImported);
         }
 

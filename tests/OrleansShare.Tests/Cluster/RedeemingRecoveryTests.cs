@@ -57,6 +57,7 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
 
         Assert.Equal(RedeemStatus.Imported, first.Status);
         Assert.Equal(RedeemStatus.AlreadyImported, second.Status);
+        Assert.Equal(plan.NewSessionId, second.ExistingSessionId);
         Assert.Equal(plan.NewSessionId, first.Session!.SessionId);
         Assert.Equal(PlannedSessionNumber, first.Session.SessionNumber);
         await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
@@ -73,7 +74,11 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
 
         Assert.Equal(RedeemStatus.AlreadyImported, other.Status);
         Assert.Null(other.Session);
+        Assert.Null(other.ExistingSessionId);
         Assert.Contains(planned.Status, (RedeemStatus[])[RedeemStatus.Imported, RedeemStatus.AlreadyImported]);
+        var otherAgain = await fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(otherApp, sourceApp, source));
+        Assert.Equal(RedeemStatus.AlreadyImported, otherAgain.Status);
+        Assert.Null(otherAgain.ExistingSessionId);
         Assert.Equal(0, await fixture.CountIndexedSessionsAsync(otherApp.ApplicationId));
         await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
     }

@@ -247,12 +247,13 @@ public sealed class ImportTests(GatewayApp app)
     public async Task RedeemedTokenIs403AlreadyImported()
     {
         var (source, partner, sessionId, token) = await SharedKycSessionAsync();
-        await app.ImportAsync(partner, token, partner.KycWorkflowId);
+        var imported = await app.ImportAsync(partner, token, partner.KycWorkflowId);
 
         var response = await app.TryImportAsync(partner, token, partner.KycWorkflowId);
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Contains("already imported", problem.Detail(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(imported["session_id"]!.GetValue<string>(), problem["session_id"]!.GetValue<string>());
         Assert.Equal(1, await app.CountSessionsAsync(partner));
         Assert.Single(await app.GetActionsAsync(source, sessionId), a => a == "imported_by_partner");
     }
@@ -262,12 +263,13 @@ public sealed class ImportTests(GatewayApp app)
     {
         var (source, partner, sessionId, first) = await SharedKycSessionAsync();
         var second = await app.ShareAsync(source, sessionId, partner.ApplicationId);
-        await app.ImportAsync(partner, first, partner.KycWorkflowId);
+        var imported = await app.ImportAsync(partner, first, partner.KycWorkflowId);
 
         var response = await app.TryImportAsync(partner, second, partner.KycWorkflowId);
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Contains("already imported", problem.Detail(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(imported["session_id"]!.GetValue<string>(), problem["session_id"]!.GetValue<string>());
         Assert.Equal(1, await app.CountSessionsAsync(partner));
         Assert.Single(await app.GetActionsAsync(source, sessionId), a => a == "imported_by_partner");
     }
