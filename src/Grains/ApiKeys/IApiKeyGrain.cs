@@ -1,3 +1,5 @@
+using OrleansShare.Grains.Common;
+
 namespace OrleansShare.Grains.ApiKeys;
 
 /// <summary>An API key, keyed by <see cref="ApiKeyHash.GrainKey"/> of the key text.</summary>
@@ -12,5 +14,6 @@ public interface IApiKeyGrain : IGrainWithStringKey
 
     /// <summary>The identity of a live key; null for an unknown or revoked key.</summary>
     [Alias("authenticate")]
+    [RetrySafe]
     Task<ApiKeyIdentity?> Authenticate();
 }

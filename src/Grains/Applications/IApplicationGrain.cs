@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -11,6 +12,7 @@ public interface IApplicationGrain : IGrainWithGuidKey
 
     /// <summary>The application, deleted or not; null when it never existed.</summary>
     [Alias("get-info")]
+    [RetrySafe]
     Task<ApplicationInfo?> GetInfo();
 
     /// <summary>Soft delete: revokes every key first. False when the application never existed.</summary>
@@ -28,9 +30,11 @@ public interface IApplicationGrain : IGrainWithGuidKey
     Task<WorkflowInfo> CreateWorkflow(WorkflowDefinition definition);
 
     [Alias("list-workflows")]
+    [RetrySafe]
     Task<ImmutableArray<WorkflowInfo>> ListWorkflows();
 
     [Alias("get-workflow")]
+    [RetrySafe]
     Task<WorkflowInfo?> GetWorkflow(Guid workflowId);
 
     [Alias("delete-workflow")]
@@ -48,5 +52,6 @@ public interface IApplicationGrain : IGrainWithGuidKey
     Task<TrustPolicyInfo> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
 
     [Alias("list-trust-policies")]
+    [RetrySafe]
     Task<ImmutableArray<TrustPolicyInfo>> ListTrustPolicies();
 }

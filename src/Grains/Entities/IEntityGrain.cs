@@ -1,3 +1,5 @@
+using OrleansShare.Grains.Common;
+
 namespace OrleansShare.Grains.Entities;
 
 /// <summary>A user (KYC) or business (KYB) of one application, keyed by <see cref="EntityKey"/>.</summary>
@@ -9,5 +11,6 @@ public interface IEntityGrain : IGrainWithStringKey
     Task<EntityView> AddSession(Guid sessionId);
 
     [Alias("get")]
+    [RetrySafe]
     Task<EntityView?> Get();
 }

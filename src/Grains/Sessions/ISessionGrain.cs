@@ -1,3 +1,5 @@
+using OrleansShare.Grains.Common;
+
 namespace OrleansShare.Grains.Sessions;
 
 /// <summary>One verification session. Every call names the calling application; another application's session is not found.</summary>
@@ -9,6 +11,7 @@ public interface ISessionGrain : IGrainWithGuidKey
 
     /// <summary>The session when it exists, is not deleted and belongs to <paramref name="applicationId"/>.</summary>
     [Alias("get")]
+    [RetrySafe]
     Task<SessionState?> Get(Guid applicationId);
 
     [Alias("record-decision")]

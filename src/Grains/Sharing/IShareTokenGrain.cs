@@ -1,3 +1,5 @@
+using OrleansShare.Grains.Common;
+
 namespace OrleansShare.Grains.Sharing;
 
 /// <summary>
@@ -8,8 +10,10 @@ namespace OrleansShare.Grains.Sharing;
 public interface IShareTokenGrain : IGrainWithStringKey
 {
     [Alias("redeem")]
+    [RetrySafe]
     Task<RedeemResult> Redeem(RedeemRequest request);
 
     [Alias("get-status")]
+    [RetrySafe]
     Task<RedemptionStatus> GetStatus();
 }

@@ -143,6 +143,7 @@ public static class OrleansShareHosting
         client.Services.AddOptions<GatewayOptions>()
             .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
             .Bind(tuning.GetSection("Gateway"));
+        client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
         return client;
     }
 
