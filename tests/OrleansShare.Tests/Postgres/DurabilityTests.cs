@@ -52,6 +52,17 @@ public sealed class DurabilityTests(PostgresServer server, ITestOutputHelper out
         ];
         var before = await ReadAllAsync(gateway, reads);
 
+        // Silos first: a gateway without a cluster is alive but not ready.
+        for (var i = 0; i < cluster.SiloCount; i++)
+        {
+            await cluster.StopSiloAsync(i);
+        }
+
+        var notReady = await gateway.SendAsync(HttpMethod.Get, "/health/ready", cancellationToken: Cancel);
+        Assert.True(notReady.Status == 503, $"/health/ready with every silo stopped: {notReady.Status} {notReady.Text}");
+        Assert.Contains("No silo", notReady.Body?["detail"]?.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(200, (await gateway.SendAsync(HttpMethod.Get, "/health/live", cancellationToken: Cancel)).Status);
+
         await cluster.StopAllAsync();
         await cluster.StartAllAsync(Cancel);
         var after = await ReadAllAsync(gateway, reads);
@@ -61,7 +72,7 @@ public sealed class DurabilityTests(PostgresServer server, ITestOutputHelper out
         Assert.Equal(403, (await gateway.SendAsync(HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(kycToken), partners.PartnerKey, cancellationToken: Cancel)).Status);
         Assert.Equal(403, (await gateway.SendAsync(HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(kybToken), partners.PartnerKey, cancellationToken: Cancel)).Status);
         cluster.ThrowIfAnyCrashed();
-        Log($"{reads.Length} reads identical after restarting 3 silos and the gateway; both redeemed tokens answer 403; test run time {Elapsed.TotalSeconds:F1} s");
+        Log($"{reads.Length} reads identical after restarting 3 silos and the gateway (not ready while the silos were down); both redeemed tokens answer 403; test run time {Elapsed.TotalSeconds:F1} s");
     }
 
     private static async Task<Dictionary<(string Path, string? Key), JsonNode>> ReadAllAsync(GatewayClient gateway, (string Path, string? Key)[] reads)
