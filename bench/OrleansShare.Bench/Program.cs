@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 
 // Load generator for a running OrleansShare deployment (embedded or cluster): provisions two applications,
 // records N verified sessions, then measures share+import pairs per second and decision reads per second
-// at a fixed concurrency, spreading requests over every gateway given.
+// at a fixed concurrency, spreading requests over every gateway given. A warm-up round (--warmup N) runs first.
 //
 //   dotnet run -c Release --project bench/OrleansShare.Bench -- --gateways http://127.0.0.1:8081,http://127.0.0.1:8082 \
 //       --admin-key "$Admin__ApiKey" --sessions 2000 --reads 20000 --concurrency 32
@@ -71,7 +71,7 @@ async Task<(double Seconds, int Errors)> Run(int count, Func<int, Task> operatio
     return (watch.Elapsed.TotalSeconds, errors);
 }
 
-Console.WriteLine($"Gateways: {string.Join(", ", gateways)}; sessions {options.Sessions}, reads {options.Reads}, concurrency {options.Concurrency}");
+Console.WriteLine($"Gateways: {string.Join(", ", gateways)}; sessions {options.Sessions}, reads {options.Reads}, concurrency {options.Concurrency}, warm-up {options.Warmup}");
 var source = await Send(HttpMethod.Post, $"{Gateway(0)}/admin/v1/applications/", null, options.AdminKey, new { name = "bench source" }, 201);
 var partner = await Send(HttpMethod.Post, $"{Gateway(0)}/admin/v1/applications/", null, options.AdminKey, new { name = "bench partner" }, 201);
 var sourceKey = source["api_key"]!.GetValue<string>();
@@ -85,35 +85,55 @@ foreach (var key in new[] { sourceKey, partnerKey })
 
 var decision = Decision.Text;
 Console.WriteLine($"Decision document: {Encoding.UTF8.GetByteCount(decision)} bytes");
-var sessions = new string[options.Sessions];
-var (setupSeconds, setupErrors) = await Run(options.Sessions, async i =>
+async Task<(string[] Ids, double Seconds, int Errors)> CreateAndDecide(int count, string label)
 {
-    var created = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/", sourceKey, null, new { vendor_data = $"customer-{i}" }, 201);
-    sessions[i] = created["session_id"]!.GetValue<string>();
-    await Send(HttpMethod.Put, $"{Gateway(i + 1)}/v3/session/{sessions[i]}/decision/", sourceKey, null,
-        new StringContent(decision, Encoding.UTF8, "application/json"), 200);
-});
+    var ids = new string[count];
+    var (seconds, errors) = await Run(count, async i =>
+    {
+        var created = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/", sourceKey, null, new { vendor_data = $"{label}-customer-{i}" }, 201);
+        ids[i] = created["session_id"]!.GetValue<string>();
+        await Send(HttpMethod.Put, $"{Gateway(i + 1)}/v3/session/{ids[i]}/decision/", sourceKey, null,
+            new StringContent(decision, Encoding.UTF8, "application/json"), 200);
+    });
+    return (ids, seconds, errors);
+}
+
+async Task<(string[] Ids, double Seconds, int Errors)> ShareAndImport(string[] sources, string label)
+{
+    var ids = new string[sources.Length];
+    var (seconds, errors) = await Run(sources.Length, async i =>
+    {
+        var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sources[i]}/share/", sourceKey, null,
+            new { for_application_id = partnerId, ttl_in_seconds = 3600 }, 201);
+        var imported = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
+            new { share_token = share["share_token"]!.GetValue<string>(), vendor_data = $"{label}-partner-{i}" }, 201);
+        ids[i] = imported["session_id"]!.GetValue<string>();
+    });
+    return (ids, seconds, errors);
+}
+
+Task<(double Seconds, int Errors)> ReadDecisions(string[] ids, int count) =>
+    Run(count, i => Send(HttpMethod.Get, $"{Gateway(i)}/v3/session/{ids[i % ids.Length]}/decision/", partnerKey, null, null, 200));
+
+// Warm-up, not measured: JIT, connection pools and prepared statements on every host, as in a service that has been running.
+if (options.Warmup > 0)
+{
+    var (warmSessions, _, _) = await CreateAndDecide(options.Warmup, "warmup");
+    var (warmClones, _, _) = await ShareAndImport(warmSessions, "warmup");
+    await ReadDecisions(warmClones, options.Warmup * 5);
+    Console.WriteLine($"warm-up: {options.Warmup} sessions created, decided, shared, imported and read (not measured)");
+}
+
+var (sessions, setupSeconds, setupErrors) = await CreateAndDecide(options.Sessions, "bench");
 Console.WriteLine($"setup: {options.Sessions} sessions created and decided in {setupSeconds:F1} s ({options.Sessions / setupSeconds:F0}/s, create+decision), errors {setupErrors}");
 
-var clones = new string[options.Sessions];
-var (pairSeconds, pairErrors) = await Run(options.Sessions, async i =>
-{
-    var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sessions[i]}/share/", sourceKey, null,
-        new { for_application_id = partnerId, ttl_in_seconds = 3600 }, 201);
-    var imported = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
-        new { share_token = share["share_token"]!.GetValue<string>(), vendor_data = $"partner-{i}" }, 201);
-    clones[i] = imported["session_id"]!.GetValue<string>();
-});
+var (clones, pairSeconds, pairErrors) = await ShareAndImport(sessions, "bench");
 Console.WriteLine($"pairs: {options.Sessions} share+import pairs in {pairSeconds:F1} s = {options.Sessions / pairSeconds:F0} pairs/s, errors {pairErrors}");
 
-var (readSeconds, readErrors) = await Run(options.Reads, async i =>
-{
-    var id = clones[i % clones.Length] ?? sessions[i % sessions.Length];
-    await Send(HttpMethod.Get, $"{Gateway(i)}/v3/session/{id}/decision/", partnerKey, null, null, 200);
-});
+var (readSeconds, readErrors) = await ReadDecisions(clones, options.Reads);
 Console.WriteLine($"reads: {options.Reads} decision reads in {readSeconds:F1} s = {options.Reads / readSeconds:F0} reads/s, errors {readErrors}");
 
-internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency)
+internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -130,7 +150,8 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
             adminKey,
             int.Parse(Value("--sessions") ?? "1000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--reads") ?? "10000", System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(Value("--warmup") ?? "500", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 

@@ -44,9 +44,10 @@ public sealed class Database : IAsyncDisposable
     /// <summary>The data source every PostgreSQL user shares (Orleans providers included); null for SQLite.</summary>
     public NpgsqlDataSource? DataSource { get; }
 
-    private static bool NamesMaxPoolSize(string connectionString) =>
-        connectionString.Split(';').Any(part => part.Split('=')[0].Replace(" ", "", StringComparison.Ordinal).Trim() is { } key
-            && (key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)));
+    /// <summary>Whether the connection string sets <paramref name="key"/> itself (spaces and case ignored).</summary>
+    private static bool Names(string connectionString, string key) =>
+        connectionString.Split(';').Any(part =>
+            part.Split('=')[0].Replace(" ", "", StringComparison.Ordinal).Trim().Equals(key, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A SQLite database file; its folder is created when missing.</summary>
     public static Database ForSqlite(string databaseFilePath, string serviceId)
@@ -78,6 +79,13 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public const int DefaultMaxPoolSize = 16;
 
+    /// <summary>
+    /// Statements each connection keeps prepared unless the connection string says otherwise. Every grain read and
+    /// write is one of a handful of fixed statements: prepared once per connection, PostgreSQL stops parsing and
+    /// planning them on every call (Npgsql's own default is 0, no automatic preparation).
+    /// </summary>
+    public const int DefaultMaxAutoPrepare = 32;
+
     /// <summary>A PostgreSQL database; one pooled <see cref="NpgsqlDataSource"/> is created for it.</summary>
     public static Database ForPostgreSql(string connectionString, string serviceId)
     {
@@ -85,11 +93,24 @@ public sealed class Database : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
 
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!NamesMaxPoolSize(connectionString))
+        if (!Names(connectionString, "MaxPoolSize") && !Names(connectionString, "MaximumPoolSize"))
         {
             builder.MaxPoolSize = DefaultMaxPoolSize;
-            connectionString = builder.ConnectionString;
         }
+
+        if (!Names(connectionString, "MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        // No statement of ours or of the Orleans providers changes session state (settings, temp tables, session
+        // locks), so a connection back from the pool needs no reset round trip before its next statement.
+        if (!Names(connectionString, "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        connectionString = builder.ConnectionString;
 
         var dataSource = NpgsqlDataSource.Create(connectionString);
         return new Database(DatabaseKind.PostgreSql, serviceId, connectionString, dataSource);
