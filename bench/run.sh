@@ -2,7 +2,7 @@
 # Runs the load generator against a fresh deployment and prints its figures.
 #   bench/run.sh embedded [bench args]   one gateway with its in-process silo, SQLite in a temp folder
 #   bench/run.sh cluster  [bench args]   deploy/local-cluster.sh: PostgreSQL, 3 silos, 2 gateways
-# Bench args: --sessions N (1000) --reads N (10000) --concurrency N (32) --warmup N (500, not measured).
+# Bench args: --sessions N (1000) --reads N (10000) --concurrency N (32) --warmup N (3000, not measured).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-embedded}; shift || true

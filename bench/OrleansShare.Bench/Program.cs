@@ -151,7 +151,7 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
             int.Parse(Value("--sessions") ?? "1000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--reads") ?? "10000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Value("--warmup") ?? "500", System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(Value("--warmup") ?? "3000", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 
