@@ -26,6 +26,6 @@ public sealed class ClusterModeOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary><c>Cluster__AdvertisedAddress</c>: the address other silos reach this one on (default: loopback in embedded mode, the host's address otherwise).</summary>
+    /// <summary><c>Cluster__AdvertisedAddress</c>: the address other silos reach this one on (an IP address; default loopback, so a multi-host cluster must set it, e.g. to the pod IP).</summary>
     public string? AdvertisedAddress { get; set; }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -28,6 +29,19 @@ public static class OrleansShareHosting
         {
             throw new OptionsValidationException(ClusterModeOptions.SectionName, typeof(ClusterModeOptions),
                 [$"Cluster__Mode and the Cluster__*Port settings must be valid ('Embedded' or 'AdoNet'; ports 1-65535): {ex.Message}"]);
+        }
+
+        var failures = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), failures, validateAllProperties: true);
+        var errors = failures.Select(f => $"Cluster__{string.Join(", Cluster__", f.MemberNames)}: {f.ErrorMessage}").ToList();
+        if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
+        {
+            errors.Add($"Cluster__AdvertisedAddress must be an IP address (such as the pod IP), not '{address}'.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(ClusterModeOptions.SectionName, typeof(ClusterModeOptions), errors);
         }
 
         return options;
