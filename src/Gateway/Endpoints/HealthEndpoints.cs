@@ -1,3 +1,4 @@
+using OrleansShare.Gateway.Auth;
 using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Gateway.Endpoints;
@@ -15,7 +16,7 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, Database database, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(IGrainFactory grains, Database database, ApiKeyCache keys, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReadyTimeout);
@@ -32,7 +33,7 @@ internal static class HealthEndpoints
 
         if (databaseUp && silos > 0)
         {
-            return TypedResults.Ok(new { status = "ready", silos });
+            return TypedResults.Ok(new { status = "ready", silos, api_key_cache = keys.IsServing ? "subscribed" : "off" });
         }
 
         return TypedResults.Problem(

@@ -47,6 +47,8 @@ internal static class GatewayHosting
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShareTokenService>();
+        builder.Services.AddSingleton<ApiKeyCache>();
+        builder.Services.AddHostedService<ApiKeyRevocationSubscription>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<PublicUrls>();
         builder.Services.ConfigureHttpJsonOptions(o =>

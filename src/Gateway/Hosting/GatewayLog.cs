@@ -8,4 +8,8 @@ internal static partial class GatewayLog
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The cluster did not answer {Method} {Path}")]
     public static partial void ClusterUnavailable(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Lost the API-key revocation subscription ({Reason}); authenticating every request through the cluster until it is back")]
+    public static partial void RevocationSubscriptionLost(ILogger logger, string reason);
 }

@@ -24,13 +24,19 @@ public sealed class ApiKeyGrain(
 
     async Task IApiKeyGrain.Revoke()
     {
-        if (!state.RecordExists || state.State.Revoked)
+        if (!state.RecordExists)
         {
             return;
         }
 
-        state.State = state.State with { Revoked = true };
-        await state.WriteStateAsync();
+        if (!state.State.Revoked)
+        {
+            state.State = state.State with { Revoked = true };
+            await state.WriteStateAsync();
+        }
+
+        // Also on a repeated revoke: the announcement of an earlier one may be what failed.
+        await GrainFactory.GetGrain<IApiKeyRevocationHubGrain>(0).Announce(this.GetPrimaryKeyString());
     }
 
     Task<ApiKeyIdentity?> IApiKeyGrain.Authenticate() =>

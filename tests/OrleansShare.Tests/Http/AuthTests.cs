@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansShare.Gateway.Auth;
+using OrleansShare.Grains.ApiKeys;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Http;
@@ -70,6 +73,38 @@ public sealed class AuthTests(GatewayApp app)
         await (await client.PostAsync("/v3/session/", Body.Json(new JsonObject { ["workflow_id"] = application.KycWorkflowId.ToString() }), Ct))
             .AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, (await application.Client.GetAsync("/v3/sessions/", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ARevokedKeyLeavesTheGatewayCacheBeforeTheRevokeAnswers()
+    {
+        var cache = app.Services.GetRequiredService<ApiKeyCache>();
+        await cache.Serving.WaitAsync(Ct);
+        var application = await app.CreateApplicationAsync();
+        var (keyId, key) = await CreateKeyAsync(application.ApplicationId, "read:sessions");
+        var client = app.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v3/sessions/", Ct)).StatusCode);
+        Assert.True(cache.Remembers(ApiKeyHash.GrainKey(key)));
+
+        var revoked = await app.Admin.DeleteAsync($"/admin/v1/applications/{application.ApplicationId}/api-keys/{keyId}/", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.False(cache.Remembers(ApiKeyHash.GrainKey(key)));
+        await (await client.GetAsync("/v3/sessions/", Ct)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task DeletingAnApplicationStopsItsCachedKeys()
+    {
+        var cache = app.Services.GetRequiredService<ApiKeyCache>();
+        await cache.Serving.WaitAsync(Ct);
+        var application = await app.CreateApplicationAsync();
+        Assert.Equal(HttpStatusCode.OK, (await application.Client.GetAsync("/v3/workflows/", Ct)).StatusCode);
+
+        var deleted = await app.Admin.DeleteAsync($"/admin/v1/applications/{application.ApplicationId}/", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await (await application.Client.GetAsync("/v3/workflows/", Ct)).AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
     [Fact]

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using OrleansShare.Grains.ApiKeys;
+
+namespace OrleansShare.Gateway.Auth;
+
+/// <summary>
+/// This gateway's memory of live API keys, so that most requests authenticate without a grain call. Only
+/// while <see cref="ApiKeyRevocationSubscription"/> keeps it subscribed to revocations is anything served from
+/// it; a revocation removes its key before the revoking call answers. Entries also expire after
+/// <see cref="EntryLifetime"/>, which bounds staleness if an announcement is lost with a silo.
+/// </summary>
+internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IApiKeyRevocationObserver
+{
+    public static readonly TimeSpan EntryLifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>Beyond this many keys, new ones are not remembered (a flood of distinct keys cannot grow memory).</summary>
+    private const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>Bumped by every revocation and every clear: a lookup that overlapped one does not keep its answer.</summary>
+    private long _generation;
+
+    private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private volatile bool _enabled;
+
+    /// <summary>Whether keys are served from memory now (subscribed to revocations).</summary>
+    public bool IsServing => _enabled;
+
+    /// <summary>Completes when the cache first serves from memory (subscribed to revocations).</summary>
+    public Task Serving => _serving.Task;
+
+    /// <summary>Whether a live entry for the key is held now.</summary>
+    public bool Remembers(string apiKeyGrainKey) =>
+        _enabled && _entries.TryGetValue(apiKeyGrainKey, out var entry) && entry.ExpiresAt > time.GetUtcNow();
+
+    /// <summary>The identity of a live key (<paramref name="apiKeyGrainKey"/> is its hash); null when unknown or revoked.</summary>
+    public async Task<ApiKeyIdentity?> AuthenticateAsync(string apiKeyGrainKey)
+    {
+        if (_enabled && _entries.TryGetValue(apiKeyGrainKey, out var cached) && cached.ExpiresAt > time.GetUtcNow())
+        {
+            return cached.Identity;
+        }
+
+        var generation = Interlocked.Read(ref _generation);
+        var identity = await grains.GetGrain<IApiKeyGrain>(apiKeyGrainKey).Authenticate();
+        if (identity is not null && _enabled && _entries.Count < MaxEntries)
+        {
+            var entry = new Entry(identity, time.GetUtcNow() + EntryLifetime);
+            _entries[apiKeyGrainKey] = entry;
+
+            // Revocations bump the generation before they remove: one that arrived since the grain answered may
+            // have found nothing to remove yet, so take the entry back out.
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                _entries.TryRemove(KeyValuePair.Create(apiKeyGrainKey, entry));
+            }
+        }
+
+        return identity;
+    }
+
+    Task IApiKeyRevocationObserver.Revoked(string apiKeyGrainKey)
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(apiKeyGrainKey, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Serve from memory again (subscribed); <paramref name="clear"/> first when announcements may have been missed.</summary>
+    public void Enable(bool clear)
+    {
+        if (clear)
+        {
+            Clear();
+        }
+
+        _enabled = true;
+        _serving.TrySetResult();
+    }
+
+    /// <summary>Not subscribed: forget everything and ask the grains until subscribed again.</summary>
+    public void Disable()
+    {
+        _enabled = false;
+        Clear();
+    }
+
+    /// <summary>Drops expired entries.</summary>
+    public void Sweep()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.ExpiresAt <= now)
+            {
+                _entries.TryRemove(KeyValuePair.Create(key, entry));
+            }
+        }
+    }
+
+    private void Clear()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
+
+    private sealed record Entry(ApiKeyIdentity Identity, DateTimeOffset ExpiresAt);
+}
