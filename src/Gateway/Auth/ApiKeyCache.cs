@@ -32,15 +32,14 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
     public Task Serving => _serving.Task;
 
     /// <summary>Whether a live entry for the key is held now.</summary>
-    public bool Remembers(string apiKeyGrainKey) =>
-        _enabled && _entries.TryGetValue(apiKeyGrainKey, out var entry) && entry.ExpiresAt > time.GetUtcNow();
+    public bool Remembers(string apiKeyGrainKey) => Live(apiKeyGrainKey) is not null;
 
     /// <summary>The identity of a live key (<paramref name="apiKeyGrainKey"/> is its hash); null when unknown or revoked.</summary>
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string apiKeyGrainKey)
     {
-        if (_enabled && _entries.TryGetValue(apiKeyGrainKey, out var cached) && cached.ExpiresAt > time.GetUtcNow())
+        if (Live(apiKeyGrainKey) is { } cached)
         {
-            return cached.Identity;
+            return cached;
         }
 
         var generation = Interlocked.Read(ref _generation);
@@ -99,6 +98,9 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
             }
         }
     }
+
+    private ApiKeyIdentity? Live(string apiKeyGrainKey) =>
+        _enabled && _entries.TryGetValue(apiKeyGrainKey, out var entry) && entry.ExpiresAt > time.GetUtcNow() ? entry.Identity : null;
 
     private void Clear()
     {

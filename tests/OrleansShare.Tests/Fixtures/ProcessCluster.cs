@@ -146,7 +146,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public Task KillSiloAsync(int index) => Silo(index).KillAsync();
 
-    /// <summary>Polls <c>/health/ready</c> of gateway <paramref name="index"/> until it is ready with <paramref name="expectedSilos"/> silos.</summary>
+    /// <summary>Polls <c>/health/ready</c> of gateway <paramref name="index"/> until it is ready with <paramref name="expectedSilos"/> silos and its API-key cache subscribed to revocations.</summary>
     public async Task WaitReadyAsync(int index, int expectedSilos, CancellationToken cancellationToken)
     {
         var last = "no answer yet";
@@ -158,7 +158,8 @@ public sealed class ProcessCluster : IAsyncDisposable
 
             var answer = await Gateway(index).SendAsync(HttpMethod.Get, "/health/ready", cancellationToken: cancellationToken);
             last = $"{answer.Status} {answer.Text}";
-            if (answer.Status == 200 && answer.Body?["silos"]?.GetValue<int>() == expectedSilos)
+            if (answer.Status == 200 && answer.Body?["silos"]?.GetValue<int>() == expectedSilos
+                && answer.Body?["api_key_cache"]?.GetValue<string>() == "subscribed")
             {
                 return;
             }
