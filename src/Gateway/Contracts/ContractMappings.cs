@@ -23,14 +23,14 @@ internal static class ContractMappings
         new(entry.Action, entry.User, entry.NewStatus, entry.Comment, entry.CreatedAt,
             entry.Details is null ? null : new SortedDictionary<string, string>(entry.Details, StringComparer.Ordinal));
 
-    public static SessionCreatedResponse ToCreatedContract(this SessionState session, PublicUrls urls) => new(
+    public static SessionCreatedResponse ToCreatedContract(this SessionView session, PublicUrls urls) => new(
         session.SessionId, session.SessionNumber, session.SessionKind.ToWire(), urls.Session(session.SessionId), session.Status,
         session.WorkflowId, session.VendorData, RawJson.From(session.Metadata), session.Callback);
 
     public static SessionSummaryResponse ToContract(this SessionIndexRow row, PublicUrls urls) => new(
         row.SessionId, row.SessionNumber, row.SessionKind, row.Status, row.VendorData, row.WorkflowId, urls.Session(row.SessionId), row.CreatedAt);
 
-    public static SessionDocument ToDocument(this SessionState session, PublicUrls urls)
+    public static SessionDocument ToDocument(this SessionView session, PublicUrls urls)
     {
         var kind = session.SessionKind;
         RawJson? Section(string name) =>

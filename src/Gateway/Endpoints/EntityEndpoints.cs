@@ -2,7 +2,6 @@ using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Entities;
 using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Gateway.Endpoints;
@@ -23,14 +22,13 @@ internal static class EntityEndpoints
     {
         var group = app.MapGroup(prefix).WithTags("Entities").RequireAuthorization(Policies.ReadSessions);
         group.MapGet("/", (HttpContext context, SessionIndexQuery index, CancellationToken ct) => ListAsync(context, index, kind, ct)).WithName($"List{name}");
-        group.MapGet("/{vendorData}/", (string vendorData, HttpContext context, IGrainFactory grains) => GetAsync(vendorData, context, grains, kind))
+        group.MapGet("/{vendorData}/", (string vendorData, HttpContext context, SessionIndexQuery index, CancellationToken ct) => GetAsync(vendorData, context, index, kind, ct))
             .WithName($"Get{name}Entity");
     }
 
-    private static async Task<IResult> GetAsync(string vendorData, HttpContext context, IGrainFactory grains, SessionKind kind)
+    private static async Task<IResult> GetAsync(string vendorData, HttpContext context, SessionIndexQuery index, SessionKind kind, CancellationToken ct)
     {
-        var key = new EntityKey(Caller.From(context.User).ApplicationId, kind, vendorData);
-        return await grains.GetGrain<IEntityGrain>(key.ToString()).Get() is { } entity
+        return await index.GetEntityAsync(Caller.From(context.User).ApplicationId, kind.ToWire(), vendorData, ct) is { } entity
             ? TypedResults.Ok(new EntityResponse(entity.VendorData, ActiveStatus, entity.SessionIds, entity.CreatedAt))
             : ApiProblems.NotFound($"Your application has no {(kind == SessionKind.Business ? "business" : "user")} with vendor_data '{vendorData}'.");
     }

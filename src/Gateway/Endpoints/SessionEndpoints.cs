@@ -5,7 +5,6 @@ using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Entities;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Silo.Storage;
 
@@ -51,30 +50,17 @@ internal static class SessionEndpoints
         }
 
         var caller = Caller.From(context.User);
-        var workflowId = body.WorkflowId;
-        var preparation = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).PrepareSession(workflowId);
-        switch (preparation.Status)
-        {
-            case PreparationStatus.WorkflowNotFound:
-                return ApiProblems.NotFound($"Your application has no workflow {workflowId}.");
-            case PreparationStatus.NoDefaultWorkflow:
-                return ApiProblems.Validation("workflow_id", "Name a workflow: your application has no default user workflow.");
-            case PreparationStatus.ApplicationMissing:
-                return ApiProblems.Unauthorized("The application of this API key no longer exists.");
-        }
-
-        var workflow = preparation.Workflow!;
-        var created = new CreateSessionCommand(
-            caller.ApplicationId, preparation.SessionNumber, workflow.Kind, workflow.WorkflowId, workflow.FeatureNames(), body.VendorData,
-            body.Metadata, body.ExpectedDetails, body.ContactDetails, body.Callback, body.Language, caller.Actor);
         var sessionId = Guid.NewGuid();
-        var session = await grains.GetGrain<ISessionGrain>(sessionId).Create(created);
-        if (created.VendorData is { } vendor)
+        var created = await grains.GetGrain<ISessionGrain>(sessionId).Create(new CreateSessionCommand(
+            caller.ApplicationId, body.WorkflowId, body.VendorData, body.Metadata, body.ExpectedDetails, body.ContactDetails,
+            body.Callback, body.Language, caller.Actor));
+        return created.Status switch
         {
-            await grains.GetGrain<IEntityGrain>(new EntityKey(caller.ApplicationId, created.Kind, vendor).ToString()).AddSession(sessionId);
-        }
-
-        return TypedResults.Created($"/v3/session/{sessionId}/decision/", session.ToCreatedContract(urls));
+            PreparationStatus.Ready => TypedResults.Created($"/v3/session/{sessionId}/decision/", created.Session!.ToCreatedContract(urls)),
+            PreparationStatus.WorkflowNotFound => ApiProblems.NotFound($"Your application has no workflow {body.WorkflowId}."),
+            PreparationStatus.NoDefaultWorkflow => ApiProblems.Validation("workflow_id", "Name a workflow: your application has no default user workflow."),
+            _ => ApiProblems.Unauthorized("The application of this API key no longer exists."),
+        };
     }
 
     private static async Task<IResult> RecordDecisionAsync(
@@ -109,7 +95,7 @@ internal static class SessionEndpoints
 
     private static async Task<IResult> ReviewAsync(
         Guid sessionId, HttpContext context, IGrainFactory grains, string action, bool statusRequired,
-        Func<SessionState, ActivityEntry, IResult> answer, CancellationToken cancellationToken)
+        Func<SessionView, ActivityEntry, IResult> answer, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var (review, problem) = await RequestBody.ReadAsync(
@@ -214,7 +200,7 @@ internal static class SessionEndpoints
         sections[property.Name] = property.Value.GetRawText();
     }
 
-    private static IResult ToAnswer(SessionResult result, Guid sessionId, Func<SessionState, IResult> ok) => result.Status switch
+    private static IResult ToAnswer(SessionResult result, Guid sessionId, Func<SessionView, IResult> ok) => result.Status switch
     {
         SessionResultStatus.Ok => ok(result.Session!),
         SessionResultStatus.NotFound => SessionNotFound(sessionId),

@@ -2,7 +2,6 @@ using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Gateway.Tokens;
-using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Grains.Sharing;
@@ -28,58 +27,30 @@ internal static class SharingEndpoints
     }
 
     private static async Task<IResult> ShareAsync(
-        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, TimeProvider time, CancellationToken cancellationToken)
+        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(context.User);
-        var sessionGrain = grains.GetGrain<ISessionGrain>(sessionId);
-        var session = await sessionGrain.Get(caller.ApplicationId);
-        if (session is null)
-        {
-            return SessionEndpoints.SessionNotFound(sessionId);
-        }
-
-        if (!SessionStatuses.IsFinished(session.SessionKind, session.Status))
-        {
-            return NotFinished(session.SessionKind, session.Status);
-        }
-
-        // Checked in API.md's order: the target application (syntax, then existence), then the lifetime.
         var (body, problem) = await RequestBody.ReadAsync(
             context.Request,
             f => (Target: f.Uuid("for_application_id", required: true), Ttl: f.HasErrors ? null : ReadTtl(f)),
             cancellationToken: cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
 
-        var target = body.Target!.Value;
-        var partner = target == caller.ApplicationId ? null : await grains.GetGrain<IApplicationGrain>(target).GetInfo();
-        if (partner is null || partner.Deleted)
-        {
-            return ApiProblems.Validation("for_application_id", target == caller.ApplicationId
-                ? "A session cannot be shared with its own application."
-                : $"There is no live application {target}.");
-        }
-
-        if (body.Ttl is not { } ttl)
-        {
-            return ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds.");
-        }
-
-        var jti = Guid.NewGuid().ToString();
-        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
-        var expiresAt = issuedAt.AddSeconds(ttl);
-        var recorded = await sessionGrain.RecordShare(
-            new ShareRecord(caller.ApplicationId, jti, target, expiresAt, caller.ApiKeyId, caller.Actor));
-        return recorded.Status switch
+        // The session applies API.md's order of checks (the session before the body); this endpoint maps its answer.
+        var caller = Caller.From(context.User);
+        var target = body.Target ?? Guid.Empty;
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).Share(
+            new ShareCommand(caller.ApplicationId, BodyValid: problem is null, target, body.Ttl, caller.ApiKeyId, caller.Actor));
+        return result.Status switch
         {
             ShareStatus.Recorded => TypedResults.Created(
                 (string?)null,
                 new ShareResponse(
-                    tokens.Mint(sessionId, recorded.Kind, caller.ApplicationId, target, issuedAt, expiresAt, jti),
-                    target, recorded.Kind.ToWire(), expiresAt)),
-            ShareStatus.NotFinished => NotFinished(recorded.Kind, null),
+                    tokens.Mint(sessionId, result.Kind, caller.ApplicationId, target, result.IssuedAt, result.ExpiresAt, result.TokenId!),
+                    target, result.Kind.ToWire(), result.ExpiresAt)),
+            ShareStatus.NotFinished => NotFinished(result.Kind, result.SessionStatus),
+            ShareStatus.BodyInvalid => problem!,
+            ShareStatus.SelfShare => ApiProblems.Validation("for_application_id", "A session cannot be shared with its own application."),
+            ShareStatus.PartnerMissing => ApiProblems.Validation("for_application_id", $"There is no live application {target}."),
+            ShareStatus.TtlInvalid => ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds."),
             _ => SessionEndpoints.SessionNotFound(sessionId),
         };
     }

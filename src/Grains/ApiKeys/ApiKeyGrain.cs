@@ -13,13 +13,12 @@ public sealed class ApiKeyGrain(
             return;
         }
 
-        state.State = new ApiKeyState
+        await state.WriteAsync(new ApiKeyState
         {
             ApplicationId = identity.ApplicationId,
             ApiKeyId = identity.ApiKeyId,
             Privileges = identity.Privileges,
-        };
-        await state.WriteStateAsync();
+        }, this);
     }
 
     async Task IApiKeyGrain.Revoke()
@@ -31,8 +30,7 @@ public sealed class ApiKeyGrain(
 
         if (!state.State.Revoked)
         {
-            state.State = state.State with { Revoked = true };
-            await state.WriteStateAsync();
+            await state.WriteAsync(state.State with { Revoked = true }, this);
         }
 
         // Also on a repeated revoke: the announcement of an earlier one may be what failed.

@@ -26,7 +26,7 @@ public sealed class ApplicationGrain(
         }
 
         var now = time.UtcNowMilliseconds();
-        state.State = new ApplicationState
+        await state.WriteAsync(new ApplicationState
         {
             ApplicationId = this.GetPrimaryKey(),
             Name = command.Name,
@@ -34,8 +34,7 @@ public sealed class ApplicationGrain(
             CreatedAt = now,
             ApiKeys = ImmutableDictionary<Guid, ApiKeyRecord>.Empty.Add(
                 command.ApiKeyId, new ApiKeyRecord(command.ApiKeyGrainKey, command.Privileges, now, Revoked: false)),
-        };
-        await state.WriteStateAsync();
+        }, this);
         await GrainFactory.GetGrain<IApiKeyGrain>(command.ApiKeyGrainKey)
             .Register(new ApiKeyIdentity(state.State.ApplicationId, command.ApiKeyId, command.Privileges));
         return ToInfo();
@@ -58,8 +57,7 @@ public sealed class ApplicationGrain(
 
         if (!state.State.Deleted)
         {
-            state.State = state.State with { Deleted = true };
-            await state.WriteStateAsync();
+            await state.WriteAsync(state.State with { Deleted = true }, this);
         }
 
         return true;
@@ -73,8 +71,7 @@ public sealed class ApplicationGrain(
         }
 
         var record = new ApiKeyRecord(apiKeyGrainKey, privileges, time.UtcNowMilliseconds(), Revoked: false);
-        state.State = state.State with { ApiKeys = state.State.ApiKeys.SetItem(apiKeyId, record) };
-        await state.WriteStateAsync();
+        await state.WriteAsync(state.State with { ApiKeys = state.State.ApiKeys.SetItem(apiKeyId, record) }, this);
         await GrainFactory.GetGrain<IApiKeyGrain>(apiKeyGrainKey)
             .Register(new ApiKeyIdentity(state.State.ApplicationId, apiKeyId, privileges));
         return new ApiKeyInfo(apiKeyId, privileges, record.CreatedAt);
@@ -104,8 +101,7 @@ public sealed class ApplicationGrain(
                 : next with { DefaultUserWorkflow = workflow.WorkflowId };
         }
 
-        state.State = next;
-        await state.WriteStateAsync();
+        await state.WriteAsync(next, this);
         return WithDefaultFlag(workflow);
     }
 
@@ -122,13 +118,12 @@ public sealed class ApplicationGrain(
             return false;
         }
 
-        state.State = state.State with
+        await state.WriteAsync(state.State with
         {
             Workflows = state.State.Workflows.Remove(workflowId),
             DefaultUserWorkflow = state.State.DefaultUserWorkflow == workflowId ? null : state.State.DefaultUserWorkflow,
             DefaultBusinessWorkflow = state.State.DefaultBusinessWorkflow == workflowId ? null : state.State.DefaultBusinessWorkflow,
-        };
-        await state.WriteStateAsync();
+        }, this);
         return true;
     }
 
@@ -169,8 +164,7 @@ public sealed class ApplicationGrain(
     async Task<TrustPolicyInfo> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
     {
         var policy = new TrustPolicyInfo(sourceApplicationId, trustReview, time.UtcNowMilliseconds());
-        state.State = state.State with { TrustPolicies = state.State.TrustPolicies.SetItem(sourceApplicationId, policy) };
-        await state.WriteStateAsync();
+        await state.WriteAsync(state.State with { TrustPolicies = state.State.TrustPolicies.SetItem(sourceApplicationId, policy) }, this);
         return policy;
     }
 
@@ -201,8 +195,7 @@ public sealed class ApplicationGrain(
         {
             // Numbers left over from an earlier activation's block are skipped, never reused.
             var first = state.State.SessionNumbersReserved + 1;
-            state.State = state.State with { SessionNumbersReserved = state.State.SessionNumbersReserved + SessionNumberBlock };
-            await state.WriteStateAsync();
+            await state.WriteAsync(state.State with { SessionNumbersReserved = state.State.SessionNumbersReserved + SessionNumberBlock }, this);
             _nextSessionNumber = first;
         }
 
@@ -214,8 +207,7 @@ public sealed class ApplicationGrain(
         await GrainFactory.GetGrain<IApiKeyGrain>(key.GrainKey).Revoke();
         if (!key.Revoked)
         {
-            state.State = state.State with { ApiKeys = state.State.ApiKeys.SetItem(keyId, key with { Revoked = true }) };
-            await state.WriteStateAsync();
+            await state.WriteAsync(state.State with { ApiKeys = state.State.ApiKeys.SetItem(keyId, key with { Revoked = true }) }, this);
         }
     }
 

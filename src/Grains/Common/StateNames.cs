@@ -10,5 +10,4 @@ public static class StateNames
     public const string ApiKey = "api-key";
     public const string Session = "session";
     public const string ShareToken = "share-token";
-    public const string Entity = "entity";
 }

@@ -6,4 +6,5 @@ public enum ExportStatus
     Ready = 0,
     SourceMissing = 1,
     AlreadyImported = 2,
+    Begun = 3,
 }

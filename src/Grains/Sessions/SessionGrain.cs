@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Sessions;
@@ -14,23 +15,30 @@ public sealed class SessionGrain(
 
     private bool OwnedBy(Guid applicationId) => Live && state.State.ApplicationId == applicationId;
 
-    async Task<SessionState> ISessionGrain.Create(CreateSessionCommand command)
+    async Task<CreateSessionResult> ISessionGrain.Create(CreateSessionCommand command)
     {
         if (state.RecordExists)
         {
             throw new InvalidOperationException($"Session {this.GetPrimaryKey()} already exists.");
         }
 
+        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(command.ApplicationId).PrepareSession(command.WorkflowId);
+        if (preparation.Workflow is not { } workflow)
+        {
+            return new CreateSessionResult(preparation.Status, null);
+        }
+
         var now = time.UtcNowMilliseconds();
-        state.State = new SessionState
+        var kind = workflow.Kind;
+        await Persist(new SessionState
         {
             SessionId = this.GetPrimaryKey(),
             ApplicationId = command.ApplicationId,
-            SessionNumber = command.SessionNumber,
-            SessionKind = command.Kind,
-            Status = SessionStatuses.NotStarted(command.Kind),
-            WorkflowId = command.WorkflowId,
-            Features = command.Features,
+            SessionNumber = preparation.SessionNumber,
+            SessionKind = kind,
+            Status = SessionStatuses.NotStarted(kind),
+            WorkflowId = workflow.WorkflowId,
+            Features = workflow.FeatureNames(),
             VendorData = command.VendorData,
             Metadata = command.Metadata,
             ExpectedDetails = command.ExpectedDetails,
@@ -38,13 +46,12 @@ public sealed class SessionGrain(
             Callback = command.Callback,
             Language = command.Language,
             CreatedAt = now,
-            Activity = [new ActivityEntry(ActivityActions.Created, command.Actor, SessionStatuses.NotStarted(command.Kind), null, now, null)],
-        };
-        await state.WriteStateAsync();
-        return state.State;
+            Activity = [new ActivityEntry(ActivityActions.Created, command.Actor, SessionStatuses.NotStarted(kind), null, now, null)],
+        });
+        return new CreateSessionResult(PreparationStatus.Ready, View());
     }
 
-    Task<SessionState?> ISessionGrain.Get(Guid applicationId) => Task.FromResult(OwnedBy(applicationId) ? state.State : null);
+    Task<SessionView?> ISessionGrain.Get(Guid applicationId) => Task.FromResult(OwnedBy(applicationId) ? View() : null);
 
     async Task<SessionResult> ISessionGrain.RecordDecision(Guid applicationId, DecisionCommand command)
     {
@@ -68,14 +75,13 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(ActivityActions.DecisionRecorded, command.Actor, command.Status, null, time.UtcNowMilliseconds(), null);
-        state.State = state.State with
+        await Persist(state.State with
         {
             Status = command.Status,
             Sections = state.State.Sections.SetItems(command.Sections),
             Activity = state.State.Activity.Add(entry),
-        };
-        await state.WriteStateAsync();
-        return SessionResult.Ok(state.State, entry);
+        });
+        return SessionResult.Ok(View(), entry);
     }
 
     async Task<SessionResult> ISessionGrain.Review(Guid applicationId, ReviewCommand command)
@@ -92,13 +98,12 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
-        state.State = state.State with
+        await Persist(state.State with
         {
             Status = command.NewStatus ?? state.State.Status,
             Activity = state.State.Activity.Add(entry),
-        };
-        await state.WriteStateAsync();
-        return SessionResult.Ok(state.State, entry);
+        });
+        return SessionResult.Ok(View(), entry);
     }
 
     async Task<bool> ISessionGrain.Delete(Guid applicationId)
@@ -108,21 +113,21 @@ public sealed class SessionGrain(
             return false;
         }
 
-        state.State = new SessionState
+        await Persist(new SessionState
         {
             SessionId = state.State.SessionId,
             ApplicationId = state.State.ApplicationId,
             SessionKind = state.State.SessionKind,
             CreatedAt = state.State.CreatedAt,
             Deleted = true,
-        };
-        await state.WriteStateAsync();
+        });
         return true;
     }
 
-    async Task<ShareResult> ISessionGrain.RecordShare(ShareRecord record)
+    async Task<ShareResult> ISessionGrain.Share(ShareCommand command)
     {
-        if (!OwnedBy(record.ApplicationId))
+        // API.md's order: the session, its status, the body, the target application, then the lifetime.
+        if (!OwnedBy(command.ApplicationId))
         {
             return new ShareResult(ShareStatus.NotFound, default);
         }
@@ -130,47 +135,99 @@ public sealed class SessionGrain(
         var kind = state.State.SessionKind;
         if (!SessionStatuses.IsFinished(kind, state.State.Status))
         {
-            return new ShareResult(ShareStatus.NotFinished, kind);
+            return new ShareResult(ShareStatus.NotFinished, kind, state.State.Status);
         }
 
+        if (!command.BodyValid)
+        {
+            return new ShareResult(ShareStatus.BodyInvalid, kind);
+        }
+
+        if (command.ForApplicationId == command.ApplicationId)
+        {
+            return new ShareResult(ShareStatus.SelfShare, kind);
+        }
+
+        if (await GrainFactory.GetGrain<IApplicationGrain>(command.ForApplicationId).GetInfo() is not { Deleted: false })
+        {
+            return new ShareResult(ShareStatus.PartnerMissing, kind);
+        }
+
+        if (command.TtlSeconds is not { } ttl)
+        {
+            return new ShareResult(ShareStatus.TtlInvalid, kind);
+        }
+
+        var tokenId = Guid.NewGuid().ToString();
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+        var expiresAt = issuedAt.AddSeconds(ttl);
         var details = ImmutableDictionary<string, string>.Empty
-            .Add("token_id", record.TokenId)
-            .Add("for_application_id", record.ForApplicationId.ToString())
-            .Add("expires_at", record.ExpiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-            .Add("api_key_id", record.ApiKeyId.ToString());
-        var entry = new ActivityEntry(ActivityActions.Shared, record.Actor, null, null, time.UtcNowMilliseconds(), details);
-        state.State = state.State with { Activity = state.State.Activity.Add(entry) };
-        await state.WriteStateAsync();
-        return new ShareResult(ShareStatus.Recorded, kind);
+            .Add("token_id", tokenId)
+            .Add("for_application_id", command.ForApplicationId.ToString())
+            .Add("expires_at", expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
+            .Add("api_key_id", command.ApiKeyId.ToString());
+        var entry = new ActivityEntry(ActivityActions.Shared, command.Actor, null, null, time.UtcNowMilliseconds(), details);
+        await Persist(state.State with { Activity = state.State.Activity.Add(entry) });
+        return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 
-    async Task<ExportResult> ISessionGrain.ExportToPartner(ImportReservation reservation)
+    Task<ExportResult> ISessionGrain.CheckImport(ImportCheck check)
     {
-        if (!OwnedBy(reservation.SourceApplicationId))
+        if (!OwnedBy(check.SourceApplicationId) || state.State.SessionKind != check.Kind)
         {
-            return new ExportResult(ExportStatus.SourceMissing, null);
+            return Task.FromResult(new ExportResult(ExportStatus.SourceMissing));
         }
 
-        if (state.State.ImportedInto.TryGetValue(reservation.PartnerApplicationId, out var existing))
+        return Task.FromResult(ExistingImport(check.ImporterApplicationId, check.CloneId) ?? new ExportResult(ExportStatus.Ready));
+    }
+
+    async Task<ExportResult> ISessionGrain.ExportToPartner(ImportPlan plan)
+    {
+        if (!OwnedBy(plan.SourceApplicationId) || state.State.SessionKind != plan.Kind)
         {
-            return existing == reservation.PartnerSessionId
-                ? new ExportResult(ExportStatus.Ready, state.State)
-                : new ExportResult(ExportStatus.AlreadyImported, null);
+            return new ExportResult(ExportStatus.SourceMissing);
         }
 
-        var source = state.State;
+        if (ExistingImport(plan.ImporterApplicationId, plan.NewSessionId) is { } existing)
+        {
+            // The same redemption again (a retry, or the completion of an interrupted one): nothing more to record.
+            return existing.Status == ExportStatus.Begun ? new ExportResult(ExportStatus.Ready, View(), existing.Plan) : existing;
+        }
+
+        var source = View();
         var details = ImmutableDictionary<string, string>.Empty
-            .Add("partner_application_id", reservation.PartnerApplicationId.ToString())
-            .Add("partner_session_id", reservation.PartnerSessionId.ToString())
-            .Add("token_id", reservation.TokenId);
-        var entry = new ActivityEntry(ActivityActions.ImportedByPartner, reservation.Actor, null, null, time.UtcNowMilliseconds(), details);
-        state.State = state.State with
+            .Add("partner_application_id", plan.ImporterApplicationId.ToString())
+            .Add("partner_session_id", plan.NewSessionId.ToString())
+            .Add("token_id", plan.TokenId);
+        var entry = new ActivityEntry(ActivityActions.ImportedByPartner, plan.Actor, null, null, time.UtcNowMilliseconds(), details);
+        await Persist(
+            state.State with
+            {
+                ImportedInto = state.State.ImportedInto.Add(plan.ImporterApplicationId, plan.NewSessionId),
+                ExportPlans = state.State.ExportPlans.SetItem(plan.ImporterApplicationId, plan),
+                Activity = state.State.Activity.Add(entry),
+            },
+            pendingRedemption: plan.TokenKey);
+        return new ExportResult(ExportStatus.Ready, source, plan);
+    }
+
+    Task<ImportPlan?> ISessionGrain.FindExportPlan(string tokenKey) =>
+        Task.FromResult(Live ? state.State.ExportPlans.Values.FirstOrDefault(p => p.TokenKey == tokenKey) : null);
+
+    /// <summary>
+    /// The import of this session into <paramref name="importerApplicationId"/> when there is one: <c>Begun</c> when it
+    /// is the clone <paramref name="cloneId"/> (the same token), else <c>AlreadyImported</c> naming that earlier clone.
+    /// </summary>
+    private ExportResult? ExistingImport(Guid importerApplicationId, Guid cloneId)
+    {
+        if (!state.State.ImportedInto.TryGetValue(importerApplicationId, out var importedAs))
         {
-            ImportedInto = state.State.ImportedInto.Add(reservation.PartnerApplicationId, reservation.PartnerSessionId),
-            Activity = state.State.Activity.Add(entry),
-        };
-        await state.WriteStateAsync();
-        return new ExportResult(ExportStatus.Ready, source);
+            return null;
+        }
+
+        return importedAs == cloneId
+            ? new ExportResult(ExportStatus.Begun, Plan: state.State.ExportPlans.GetValueOrDefault(importerApplicationId))
+            : new ExportResult(ExportStatus.AlreadyImported, ExistingSessionId: importedAs);
     }
 
     /// <summary>
@@ -180,30 +237,70 @@ public sealed class SessionGrain(
     private static bool IsSharingAudit(ActivityEntry entry) =>
         entry.Action is ActivityActions.Shared or ActivityActions.ImportedByPartner;
 
-    async Task<SessionState?> ISessionGrain.InitializeAsImport(ImportSeed seed)
+    async Task<SessionView?> ISessionGrain.InitializeAsImport(ImportSeed seed)
     {
         if (state.RecordExists)
         {
-            return Live ? state.State : null;
+            return Live ? View() : null;
         }
 
-        var source = seed.Source;
-        state.State = source with
+        var (source, plan) = (seed.Source, seed.Plan);
+        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
+        var details = ImmutableDictionary<string, string>.Empty
+            .Add("source_application_id", plan.SourceApplicationId.ToString())
+            .Add("source_session_id", plan.SourceSessionId.ToString())
+            .Add("token_id", plan.TokenId)
+            .Add("trust_review", plan.TrustReview ? "true" : "false");
+        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
+        await Persist(new SessionState
         {
             SessionId = this.GetPrimaryKey(),
-            ApplicationId = seed.ApplicationId,
-            SessionNumber = seed.SessionNumber,
-            Status = seed.Status,
-            WorkflowId = seed.WorkflowId,
-            Features = seed.Features,
-            VendorData = seed.VendorData,
+            ApplicationId = plan.ImporterApplicationId,
+            SessionNumber = plan.SessionNumber,
+            SessionKind = source.SessionKind,
+            Status = status,
+            WorkflowId = plan.WorkflowId,
+            Features = plan.Features,
+            VendorData = plan.VendorData,
+            Metadata = source.Metadata,
+            ExpectedDetails = source.ExpectedDetails,
+            ContactDetails = source.ContactDetails,
+            Callback = source.Callback,
             SharedFromSession = source.SessionId,
-            CreatedAt = seed.ImportedEntry.CreatedAt,
-            Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), seed.ImportedEntry],
-            ImportedInto = ImmutableDictionary<Guid, Guid>.Empty,
-            Deleted = false,
+            CreatedAt = plan.StartedAt,
+            Sections = source.Sections,
+            Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), imported],
+        });
+        return View();
+    }
+
+    Task<Guid?> ISessionGrain.GetOwner() => Task.FromResult(state.RecordExists ? state.State.ApplicationId : (Guid?)null);
+
+    /// <summary>Every change goes through here: <c>pending_redemption</c> is set by the write that records an import only.</summary>
+    private Task Persist(SessionState next, string? pendingRedemption = null) =>
+        state.WriteAsync(next with { PendingRedemption = pendingRedemption }, this);
+
+    private SessionView View()
+    {
+        var s = state.State;
+        return new SessionView
+        {
+            SessionId = s.SessionId,
+            ApplicationId = s.ApplicationId,
+            SessionNumber = s.SessionNumber,
+            SessionKind = s.SessionKind,
+            Status = s.Status,
+            WorkflowId = s.WorkflowId,
+            Features = s.Features,
+            VendorData = s.VendorData,
+            Metadata = s.Metadata,
+            ExpectedDetails = s.ExpectedDetails,
+            ContactDetails = s.ContactDetails,
+            Callback = s.Callback,
+            SharedFromSession = s.SharedFromSession,
+            CreatedAt = s.CreatedAt,
+            Sections = s.Sections,
+            Activity = s.Activity,
         };
-        await state.WriteStateAsync();
-        return state.State;
     }
 }

@@ -6,14 +6,14 @@ namespace OrleansShare.Grains.Sessions;
 [GenerateSerializer, Immutable, Alias("sessions.SessionResult")]
 public sealed record SessionResult(
     [property: Id(0)] SessionResultStatus Status,
-    [property: Id(1)] SessionState? Session,
+    [property: Id(1)] SessionView? Session,
     [property: Id(2)] ActivityEntry? Entry,
     [property: Id(3)] string? ErrorField,
     [property: Id(4)] string? ErrorMessage)
 {
     public static readonly SessionResult NotFound = new(SessionResultStatus.NotFound, null, null, null, null);
 
-    public static SessionResult Ok(SessionState session, ActivityEntry? entry = null) => new(SessionResultStatus.Ok, session, entry, null, null);
+    public static SessionResult Ok(SessionView session, ActivityEntry? entry = null) => new(SessionResultStatus.Ok, session, entry, null, null);
 
     public static SessionResult Invalid(string field, string message) => new(SessionResultStatus.Invalid, null, null, field, message);
 }

@@ -4,7 +4,7 @@ using OrleansShare.Grains.Common;
 namespace OrleansShare.Grains.Sessions;
 
 /// <summary>
-/// The whole session: stored as grain state and handed between grains as a snapshot. Decision sections,
+/// The whole session as stored; it never leaves <see cref="SessionGrain"/> (callers get a <see cref="SessionView"/>). Decision sections,
 /// metadata and the other free-form objects stay the JSON text they arrived as, so they clone byte for byte.
 /// The session index trigger reads <c>session_id</c>, <c>application_id</c>, <c>session_number</c>,
 /// <c>session_kind</c>, <c>status</c>, <c>vendor_data</c>, <c>workflow_id</c>, <c>created_at</c> and
@@ -39,4 +39,13 @@ public sealed record SessionState
 
     /// <summary>A deleted session keeps only this tombstone, so its id can never come back.</summary>
     [Id(18)] public bool Deleted { get; init; }
+
+    /// <summary>Partner application to the plan of its import, kept so that an interrupted redemption can be completed.</summary>
+    [Id(19)] public ImmutableDictionary<Guid, ImportPlan> ExportPlans { get; init; } = ImmutableDictionary<Guid, ImportPlan>.Empty;
+
+    /// <summary>
+    /// Set only by the write that records an import: the token key of that redemption. The storage trigger copies it
+    /// into <c>pending_redemption</c>, which the token's <c>redeemed</c> write clears; every other write resets it.
+    /// </summary>
+    [Id(20)] public string? PendingRedemption { get; init; }
 }

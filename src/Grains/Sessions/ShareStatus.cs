@@ -6,4 +6,8 @@ public enum ShareStatus
     Recorded = 0,
     NotFound = 1,
     NotFinished = 2,
+    BodyInvalid = 3,
+    SelfShare = 4,
+    PartnerMissing = 5,
+    TtlInvalid = 6,
 }

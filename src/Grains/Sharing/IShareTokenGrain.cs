@@ -13,6 +13,14 @@ public interface IShareTokenGrain : IGrainWithStringKey
     [RetrySafe]
     Task<RedeemResult> Redeem(RedeemRequest request);
 
+    /// <summary>
+    /// Completes a redemption that the source <paramref name="sourceSessionId"/> recorded and that never finished
+    /// (the recovery sweep calls it); does nothing for a redeemed token.
+    /// </summary>
+    [Alias("complete-interrupted")]
+    [RetrySafe]
+    Task<RedemptionStatus> CompleteInterrupted(Guid sourceSessionId);
+
     [Alias("get-status")]
     [RetrySafe]
     Task<RedemptionStatus> GetStatus();

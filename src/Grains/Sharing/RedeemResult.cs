@@ -10,7 +10,7 @@ namespace OrleansShare.Grains.Sharing;
 [GenerateSerializer, Immutable, Alias("sharing.RedeemResult")]
 public sealed record RedeemResult(
     [property: Id(0)] RedeemStatus Status,
-    [property: Id(1)] SessionState? Session,
+    [property: Id(1)] SessionView? Session,
     [property: Id(2)] Guid? ExistingSessionId = null)
 {
     public static RedeemResult Of(RedeemStatus status) => new(status, null);

@@ -1,24 +1,25 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Entities;
 using OrleansShare.Grains.Sessions;
 
 namespace OrleansShare.Grains.Sharing;
 
 /// <summary>
-/// Redeems a share token at most once. The steps, each durable before the next:
-/// <c>redeeming</c> (with the whole plan) → the source records <c>imported_by_partner</c> → the clone is created
-/// under an id derived from the token id → <c>redeemed</c>. Only the call whose <c>redeemed</c> write succeeds
-/// reports the import; a call that finds <c>redeeming</c> finishes the plan as it was begun.
+/// Redeems a share token at most once. Three writes, each durable before the next: the source records
+/// <c>imported_by_partner</c> with the plan → the clone is created under an id derived from the token id →
+/// the token stores <c>redeemed</c>. Only the call whose <c>redeemed</c> write succeeds reports the import. A
+/// redemption interrupted after the first write is completed from the plan the source keeps: by the next call for
+/// the token, or by the silo's recovery sweep, which finds it through the <c>pending_redemption</c> row that the
+/// source's write created and the token's write removes.
 /// </summary>
 [GrainType("share-token")]
 [Orleans.Placement.PreferLocalPlacement]
 public sealed partial class ShareTokenGrain(
     [PersistentState(StateNames.ShareToken, StorageNames.Grains)] IPersistentState<ShareTokenState> state,
     TimeProvider time,
+    IRedemptionInterruptions interruptions,
     ILogger<ShareTokenGrain> logger) : Grain, IShareTokenGrain
 {
     private string TokenKey => this.GetPrimaryKeyString();
@@ -28,39 +29,37 @@ public sealed partial class ShareTokenGrain(
     /// <summary>The id of the session this token's redemption creates: derived from the token, the same on every attempt.</summary>
     private Guid CloneId => NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey);
 
+    private ISessionGrain Clone => GrainFactory.GetGrain<ISessionGrain>(CloneId);
+
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
+        var importer = request.ImporterApplicationId;
         switch (state.State.Status)
         {
             case RedemptionStatus.Redeemed:
-                return AlreadyRedeemedFor(request.ImporterApplicationId);
+                return AlreadyRedeemedFor(importer);
             case RedemptionStatus.Redeeming:
-                LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
-                return await CompleteFor(request.ImporterApplicationId, state.State.Plan);
+                return await CompleteFor(importer, state.State.Plan! with { TokenKey = TokenKey });
         }
 
-        var source = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId).Get(request.SourceApplicationId);
-        if (source is null || source.SessionKind != request.Kind)
+        var check = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId)
+            .CheckImport(new ImportCheck(request.SourceApplicationId, request.Kind, importer, CloneId));
+        switch (check.Status)
         {
-            return RedeemResult.Of(RedeemStatus.SourceMissing);
+            case ExportStatus.SourceMissing:
+                // The source may have been deleted after this token's clone was made and before the redemption finished.
+                return await CompleteFromCloneAsync() is { } completed
+                    ? ForCaller(importer, completed)
+                    : RedeemResult.Of(RedeemStatus.SourceMissing);
+            case ExportStatus.AlreadyImported:
+                return RedeemResult.AlreadyImportedAs(check.ExistingSessionId!.Value);
+            case ExportStatus.Begun:
+                // This token's redemption was begun (by an interrupted call, or by another activation of this token).
+                LogCompletingRedemption(logger, TokenId, CloneId);
+                return check.Plan is { } begun ? await CompleteFor(importer, begun) : await DecideFromStorage(importer);
         }
 
-        if (source.ImportedInto.TryGetValue(request.ImporterApplicationId, out var importedAs))
-        {
-            if (importedAs != CloneId)
-            {
-                return RedeemResult.AlreadyImportedAs(importedAs);
-            }
-
-            // The source records this token's own clone: another activation began the redemption after this one
-            // read its state. Decide from what that activation stored, as after a lost write.
-            await state.ReadStateAsync();
-            return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } begun }
-                ? await CompleteFor(request.ImporterApplicationId, begun)
-                : AlreadyRedeemedFor(request.ImporterApplicationId);
-        }
-
-        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
+        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer)
             .PrepareImport(new ImportPreparationRequest(request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview));
         if (preparation.Workflow is not { } workflow)
         {
@@ -73,9 +72,11 @@ public sealed partial class ShareTokenGrain(
             });
         }
 
-        var plan = new ImportPlan
+        return await Complete(new ImportPlan
         {
-            ImporterApplicationId = request.ImporterApplicationId,
+            TokenKey = TokenKey,
+            TokenId = TokenId,
+            ImporterApplicationId = importer,
             SourceApplicationId = request.SourceApplicationId,
             SourceSessionId = request.SourceSessionId,
             Kind = request.Kind,
@@ -87,18 +88,34 @@ public sealed partial class ShareTokenGrain(
             VendorData = request.VendorData,
             Actor = request.Actor,
             StartedAt = time.UtcNowMilliseconds(),
-        };
+        });
+    }
 
-        if (!await TryWrite(new ShareTokenState { Status = RedemptionStatus.Redeeming, Plan = plan }))
+    async Task<RedemptionStatus> IShareTokenGrain.CompleteInterrupted(Guid sourceSessionId)
+    {
+        if (state.State.Status == RedemptionStatus.Redeemed)
         {
-            // Another activation of this token wrote first: decide again from what it stored.
-            return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-                ? await CompleteFor(request.ImporterApplicationId, theirs)
-                : AlreadyRedeemedFor(request.ImporterApplicationId);
+            return RedemptionStatus.Redeemed;
         }
 
-        return await Complete(plan);
+        var plan = state.State.Status == RedemptionStatus.Redeeming
+            ? state.State.Plan! with { TokenKey = TokenKey }
+            : await GrainFactory.GetGrain<ISessionGrain>(sourceSessionId).FindExportPlan(TokenKey);
+        if (plan is not null)
+        {
+            LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
+            await Complete(plan);
+        }
+        else if (await CompleteFromCloneAsync() is null)
+        {
+            // The source is gone and no clone was made: nothing was imported. Storing that clears the pending row.
+            await state.WriteAsync(new ShareTokenState { Status = RedemptionStatus.Unredeemed, TokenKey = TokenKey }, this);
+        }
+
+        return state.State.Status;
     }
+
+    Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
 
     /// <summary>"Already imported", naming the clone to the importer it was made for and to no one else.</summary>
     private RedeemResult AlreadyRedeemedFor(Guid callerApplicationId) =>
@@ -106,46 +123,60 @@ public sealed partial class ShareTokenGrain(
             ? RedeemResult.AlreadyImportedAs(plan.NewSessionId)
             : RedeemResult.Of(RedeemStatus.AlreadyImported);
 
-    Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
+    /// <summary>Finishes a plan begun earlier; only the importer it names is ever answered with its clone.</summary>
+    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan) =>
+        ForCaller(callerApplicationId, await Complete(plan));
 
-    /// <summary>
-    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone.
-    /// </summary>
-    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan)
-    {
-        var result = await Complete(plan);
-        return plan.ImporterApplicationId == callerApplicationId ? result : RedeemResult.Of(RedeemStatus.AlreadyImported);
-    }
+    private static RedeemResult ForCaller(Guid callerApplicationId, RedeemResult result) =>
+        result.Session is { } clone && clone.ApplicationId != callerApplicationId ? RedeemResult.Of(RedeemStatus.AlreadyImported) : result;
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
-        var cloneGrain = GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId);
-
-        // After a crash that followed the clone's creation only the last steps remain, even if the source is gone by now.
-        var clone = await cloneGrain.Get(plan.ImporterApplicationId);
-        if (clone is null)
+        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
+        switch (export.Status)
         {
-            var (created, refused) = await CreateClone(plan, cloneGrain);
-            if (refused is { } reason)
-            {
-                // Nothing was created: release the token so that its state says so.
-                await TryWrite(new ShareTokenState());
-                return RedeemResult.Of(reason);
-            }
-
-            clone = created;
+            case ExportStatus.AlreadyImported:
+                return RedeemResult.AlreadyImportedAs(export.ExistingSessionId!.Value);
+            case ExportStatus.SourceMissing:
+                return await CompleteFromCloneAsync() ?? RedeemResult.Of(RedeemStatus.SourceMissing);
         }
 
-        if (clone is not null && plan.VendorData is { } vendorData)
+        // When the source had recorded this redemption before, its stored plan is the one to finish.
+        plan = export.Plan ?? plan;
+        interruptions.After(RedemptionStep.SourceRecorded, TokenKey);
+        var clone = await Clone.InitializeAsImport(new ImportSeed(export.Source!, plan));
+        interruptions.After(RedemptionStep.CloneCreated, TokenKey);
+        return await MarkRedeemed(plan, clone);
+    }
+
+    /// <summary>
+    /// When this token's clone exists (its source has gone since it was made), the redemption is finished from it;
+    /// null when there is no clone.
+    /// </summary>
+    private async Task<RedeemResult?> CompleteFromCloneAsync()
+    {
+        if (await Clone.GetOwner() is not { } importer)
         {
-            await GrainFactory.GetGrain<IEntityGrain>(new EntityKey(plan.ImporterApplicationId, plan.Kind, vendorData).ToString())
-                .AddSession(plan.NewSessionId);
+            return null;
         }
 
-        if (!await TryWrite(state.State with { Status = RedemptionStatus.Redeemed, RedeemedAt = time.UtcNowMilliseconds() }))
+        var plan = new ImportPlan { TokenKey = TokenKey, TokenId = TokenId, ImporterApplicationId = importer, NewSessionId = CloneId };
+        return await MarkRedeemed(plan, await Clone.Get(importer));
+    }
+
+    /// <summary>Stores <c>redeemed</c>; when another activation stored it first, answers from what that one stored.</summary>
+    private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, SessionView? clone)
+    {
+        try
         {
-            // Another activation recorded the redemption and answered for it.
-            return RedeemResult.AlreadyImportedAs(plan.NewSessionId);
+            await state.WriteAsync(
+                new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() },
+                this);
+        }
+        catch (InconsistentStateException)
+        {
+            LogVersionConflict(logger, TokenId);
+            return await DecideFromStorage(plan.ImporterApplicationId);
         }
 
         if (clone is null)
@@ -158,51 +189,12 @@ public sealed partial class ShareTokenGrain(
         return new RedeemResult(RedeemStatus.Imported, clone);
     }
 
-    /// <summary>
-    /// Has the source record the import, then creates the clone (null when its id was deleted). Refused, with
-    /// nothing created, when the source is gone or was already imported into the importer's application.
-    /// </summary>
-    private async Task<(SessionState? Clone, RedeemStatus? Refused)> CreateClone(ImportPlan plan, ISessionGrain cloneGrain)
+    /// <summary>Another activation of this token wrote first: decide from what it stored.</summary>
+    private async Task<RedeemResult> DecideFromStorage(Guid callerApplicationId)
     {
-        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(
-            new ImportReservation(plan.SourceApplicationId, plan.ImporterApplicationId, plan.NewSessionId, TokenId, plan.Actor));
-        if (export.Source is not { } source)
-        {
-            return (null, export.Status == ExportStatus.AlreadyImported ? RedeemStatus.AlreadyImported : RedeemStatus.SourceMissing);
-        }
-
-        var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
-        var details = ImmutableDictionary<string, string>.Empty
-            .Add("source_application_id", plan.SourceApplicationId.ToString())
-            .Add("source_session_id", plan.SourceSessionId.ToString())
-            .Add("token_id", TokenId)
-            .Add("trust_review", plan.TrustReview ? "true" : "false");
-        var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
-        var seed = new ImportSeed(source, plan.ImporterApplicationId, plan.SessionNumber, plan.WorkflowId, plan.Features, plan.VendorData, status, imported);
-
-        return (await cloneGrain.InitializeAsImport(seed), null);
-    }
-
-    /// <summary>Writes <paramref name="next"/>; on a version conflict re-reads what the other writer stored and returns false.</summary>
-    private async Task<bool> TryWrite(ShareTokenState next)
-    {
-        state.State = next;
-        try
-        {
-            await state.WriteStateAsync();
-            return true;
-        }
-        catch (InconsistentStateException)
-        {
-            LogVersionConflict(logger, TokenId);
-            await state.ReadStateAsync();
-            return false;
-        }
-        catch
-        {
-            // The write may or may not have landed: let the next call start from storage, not from this memory.
-            DeactivateOnIdle();
-            throw;
-        }
+        await state.ReadStateAsync();
+        return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
+            ? await CompleteFor(callerApplicationId, theirs with { TokenKey = TokenKey })
+            : AlreadyRedeemedFor(callerApplicationId);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Sharing;
 using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Silo.Hosting;
@@ -137,6 +138,13 @@ public static class OrleansShareHosting
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
         silo.Services.TryAddSingleton(TimeProvider.System);
+
+        // Interrupted redemptions are found through storage (pending_redemption) and finished by every silo.
+        silo.Services.TryAddSingleton<IRedemptionInterruptions, NoRedemptionInterruptions>();
+        silo.Services.TryAddSingleton(database);
+        silo.Services.TryAddSingleton<PendingRedemptionQuery>();
+        silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
+        silo.Services.AddHostedService<RedemptionRecoveryService>();
         return silo;
     }
 

@@ -1,4 +1,4 @@
 namespace OrleansShare.Silo.Storage;
 
-/// <summary>Which entities (distinct vendor_data values) of one application and session kind to list.</summary>
-public sealed record EntityListFilter(Guid ApplicationId, string SessionKind, int Limit, int Offset);
+/// <summary>Which entities (distinct vendor_data values) of one application and session kind to list; one when <paramref name="VendorData"/> is given.</summary>
+public sealed record EntityListFilter(Guid ApplicationId, string SessionKind, int Limit, int Offset, string? VendorData = null);

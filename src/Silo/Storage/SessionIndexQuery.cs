@@ -40,6 +40,7 @@ public sealed class SessionIndexQuery(Database database)
           AND application_id = @ApplicationId
           AND session_kind = @SessionKind
           AND vendor_data IS NOT NULL
+          AND (@VendorData IS NULL OR vendor_data = @VendorData)
         """;
 
     // The page of entities first (newest first entity, vendor_data breaking ties), then their sessions joined
@@ -119,6 +120,7 @@ public sealed class SessionIndexQuery(Database database)
         AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
         AddGuid(command, "ApplicationId", filter.ApplicationId);
         AddParameter(command, "SessionKind", filter.SessionKind, DbType.String);
+        AddParameter(command, "VendorData", filter.VendorData, DbType.String);
         AddParameter(command, "Limit", filter.Limit, DbType.Int32);
         AddParameter(command, "Offset", filter.Offset, DbType.Int32);
 
@@ -150,6 +152,13 @@ public sealed class SessionIndexQuery(Database database)
         }
 
         return new IndexPage<EntityIndexRow>(count, results);
+    }
+
+    /// <summary>One entity of an application: its vendor_data and sessions, or null when no live session carries it.</summary>
+    public async Task<EntityIndexRow?> GetEntityAsync(Guid applicationId, string sessionKind, string vendorData, CancellationToken ct)
+    {
+        var page = await ListEntitiesAsync(new EntityListFilter(applicationId, sessionKind, Limit: 1, Offset: 0, vendorData), ct);
+        return page.Results.Count == 0 ? null : page.Results[0];
     }
 
     private static async Task<long> ReadCountAsync(DbDataReader reader, CancellationToken ct)

@@ -56,7 +56,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
         await AssertRedeemedAsync(ClusterFixture.GrainsOn(fixture.Silos[^1]), importer, source, tokenKey, cloneId, request);
     }
 
-    private async Task<(SeededApplication Importer, SessionState Source, string TokenKey, Guid CloneId, RedeemRequest Request)> ArrangeAsync()
+    private async Task<(SeededApplication Importer, SessionView Source, string TokenKey, Guid CloneId, RedeemRequest Request)> ArrangeAsync()
     {
         var sourceApp = await fixture.CreateApplicationAsync("source");
         var importer = await fixture.CreateApplicationAsync("importer");
@@ -68,7 +68,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
     }
 
     private static async Task AssertRedeemedAsync(
-        IGrainFactory grains, SeededApplication importer, SessionState source, string tokenKey, Guid cloneId, RedeemRequest request)
+        IGrainFactory grains, SeededApplication importer, SessionView source, string tokenKey, Guid cloneId, RedeemRequest request)
     {
         var token = grains.GetGrain<IShareTokenGrain>(tokenKey);
         Assert.Equal(RedemptionStatus.Redeemed, await token.GetStatus());
@@ -81,7 +81,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
         Assert.Equal(ClusterFixture.SeedSection, clone.Sections["id_verifications"]);
 
         var sourceAfter = await grains.GetGrain<ISessionGrain>(source.SessionId).Get(source.ApplicationId);
-        Assert.Equal(cloneId, Assert.Single(sourceAfter!.ImportedInto).Value);
+        Assert.Equal(cloneId, Assert.Single(ClusterFixture.ImportsOf(sourceAfter!)).Value);
     }
 
     private bool IsActive(IAddressable grain) => fixture.Cluster.TryGetGrainContext(grain.GetGrainId(), out _);

@@ -50,6 +50,10 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOrleansShareStorage(database);
+
+            // Tests that leave a redemption interrupted on purpose finish it themselves; only a fixture made for the
+            // recovery sweep turns it on (see RecoveryClusterFixture).
+            silo.Services.Configure<RedemptionRecoveryOptions>(o => o.RecoveryInterval = TimeSpan.FromHours(1));
             ConfigureSilo(silo);
         });
         _cluster = builder.Build();
@@ -122,18 +126,24 @@ public class ClusterFixture : IAsyncLifetime
     /// Creates a user session of <paramref name="owner"/> and records an approved decision with one section,
     /// through <paramref name="grains"/> (by default the second silo's).
     /// </summary>
-    public async Task<SessionState> CreateApprovedSessionAsync(SeededApplication owner, string? vendorData = null, IGrainFactory? grains = null)
+    public async Task<SessionView> CreateApprovedSessionAsync(SeededApplication owner, string? vendorData = null, IGrainFactory? grains = null)
     {
         var session = (grains ?? GrainsOn(1)).GetGrain<ISessionGrain>(Guid.NewGuid());
-        await session.Create(new CreateSessionCommand(
-            owner.ApplicationId, SessionNumber: 1, SessionKind.User, owner.WorkflowId, owner.Features, vendorData,
+        var created = await session.Create(new CreateSessionCommand(
+            owner.ApplicationId, owner.WorkflowId, vendorData,
             Metadata: null, ExpectedDetails: null, ContactDetails: null, Callback: null, Language: null, Actor: "owner"));
+        Assert.Equal(PreparationStatus.Ready, created.Status);
 
         var decided = await session.RecordDecision(owner.ApplicationId, new DecisionCommand(
             "Approved", ImmutableDictionary<string, string>.Empty.Add("id_verifications", SeedSection), "verifier"));
         Assert.Equal(SessionResultStatus.Ok, decided.Status);
         return decided.Session!;
     }
+
+    /// <summary>The partner applications a source was imported into and the clone each got, from its audit entries.</summary>
+    public static IReadOnlyDictionary<Guid, Guid> ImportsOf(SessionView source) => source.Activity
+        .Where(e => e.Action == ActivityActions.ImportedByPartner)
+        .ToDictionary(e => Guid.Parse(e.Details!["partner_application_id"]), e => Guid.Parse(e.Details!["partner_session_id"]));
 
     /// <summary>The section every seeded session carries, as JSON text.</summary>
     public const string SeedSection = """[{"a":1}]""";
@@ -142,6 +152,10 @@ public class ClusterFixture : IAsyncLifetime
     public Task<long> CountIndexedSessionsAsync(Guid applicationId) => CountAsync(
         "SELECT COUNT(*) FROM session_index WHERE service_id = @ServiceId AND application_id = @Key",
         applicationId.ToString("D", CultureInfo.InvariantCulture));
+
+    /// <summary>Redemptions begun and not finished (the <c>pending_redemption</c> rows of this cluster).</summary>
+    public Task<long> CountPendingRedemptionsAsync() => CountAsync(
+        "SELECT COUNT(*) FROM pending_redemption WHERE service_id = @ServiceId AND @Key = @Key", "");
 
     /// <summary>Rows of the grain storage table for one string-keyed grain (its key extension).</summary>
     public Task<long> CountStorageRowsAsync(string grainKeyExtension) => CountAsync(

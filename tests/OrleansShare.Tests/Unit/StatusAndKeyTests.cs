@@ -1,5 +1,4 @@
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Entities;
 using OrleansShare.Grains.Sharing;
 
 namespace OrleansShare.Tests.Unit;
@@ -46,17 +45,6 @@ public sealed class StatusAndKeyTests
         var dns = new Guid("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
 
         Assert.Equal(new Guid("2ed6657d-e927-568b-95e1-2665a8aea6a2"), NameBasedGuid.Create(dns, "www.example.com"));
-    }
-
-    [Fact]
-    public void EntityKeysRoundTripVendorDataWithSeparators()
-    {
-        var key = new EntityKey(Guid.NewGuid(), SessionKind.Business, "acme|ltd 42");
-
-        var parsed = EntityKey.Parse(key.ToString());
-
-        Assert.Equal(key, parsed);
-        Assert.StartsWith("e|", key.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

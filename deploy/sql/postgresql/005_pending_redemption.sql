@@ -1,0 +1,78 @@
+-- OrleansShare migration 005 (PostgreSQL): redemptions begun and not yet finished.
+--
+-- A redemption writes three grain rows in order: the source session (which records the import and its plan),
+-- the clone, the share token ('redeemed'). The source's write carries "pending_redemption": "<token key>" in its
+-- payload (only that write does); the session index trigger, which parses that payload anyway, copies it into
+-- pending_redemption, and any write of that share token's row removes it again. A row that stays is a redemption
+-- interrupted after its first step: every silo's recovery sweep lists the old ones and has their token grain
+-- finish them, so no call for the token is needed. The string key of a share token grain is its
+-- grainidextensionstring.
+
+CREATE TABLE IF NOT EXISTS pending_redemption
+(
+    service_id        varchar(150) NOT NULL,
+    token_key         text         NOT NULL,
+    source_session_id uuid         NOT NULL,
+    recorded_at_ms    bigint       NOT NULL,
+    CONSTRAINT pk_pending_redemption PRIMARY KEY (service_id, token_key)
+);
+
+CREATE INDEX IF NOT EXISTS ix_pending_redemption_age ON pending_redemption (service_id, recorded_at_ms);
+
+CREATE OR REPLACE FUNCTION orleansshare_session_index_sync() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    doc jsonb := convert_from(NEW.payloadbinary, 'UTF8')::jsonb;
+BEGIN
+    IF COALESCE((doc ->> 'deleted')::boolean, false) THEN
+        DELETE FROM session_index
+        WHERE service_id = NEW.serviceid AND session_id = (doc ->> 'session_id')::uuid;
+    ELSE
+        INSERT INTO session_index
+            (service_id, application_id, session_id, session_number, session_kind, status,
+             vendor_data, workflow_id, created_at_ms)
+        VALUES
+            (NEW.serviceid,
+             (doc ->> 'application_id')::uuid,
+             (doc ->> 'session_id')::uuid,
+             (doc ->> 'session_number')::bigint,
+             doc ->> 'session_kind',
+             doc ->> 'status',
+             doc ->> 'vendor_data',
+             (doc ->> 'workflow_id')::uuid,
+             round(extract(epoch FROM (doc ->> 'created_at')::timestamptz) * 1000)::bigint)
+        ON CONFLICT (service_id, session_id) DO UPDATE SET
+            application_id = EXCLUDED.application_id,
+            session_number = EXCLUDED.session_number,
+            session_kind   = EXCLUDED.session_kind,
+            status         = EXCLUDED.status,
+            vendor_data    = EXCLUDED.vendor_data,
+            workflow_id    = EXCLUDED.workflow_id,
+            created_at_ms  = EXCLUDED.created_at_ms;
+    END IF;
+
+    IF doc ->> 'pending_redemption' IS NOT NULL THEN
+        INSERT INTO pending_redemption (service_id, token_key, source_session_id, recorded_at_ms)
+        VALUES (NEW.serviceid, doc ->> 'pending_redemption', (doc ->> 'session_id')::uuid,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION orleansshare_token_written() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    DELETE FROM pending_redemption WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring;
+    RETURN NULL;
+END
+$fn$;
+
+DROP TRIGGER IF EXISTS trg_orleansstorage_token_written ON orleansstorage;
+
+CREATE TRIGGER trg_orleansstorage_token_written
+    AFTER INSERT OR UPDATE OF payloadbinary ON orleansstorage
+    FOR EACH ROW
+    WHEN (NEW.graintypestring = 'share-token')
+    EXECUTE FUNCTION orleansshare_token_written();

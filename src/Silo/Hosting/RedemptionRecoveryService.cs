@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansShare.Grains.Sharing;
+using OrleansShare.Silo.Storage;
+
+namespace OrleansShare.Silo.Hosting;
+
+/// <summary>
+/// Finishes redemptions interrupted between their steps (a silo crash, a lost connection) without waiting for the
+/// importer to call again, whether or not the token has expired since. Every silo sweeps; the token grain serializes
+/// and makes completion idempotent, so two silos finishing the same redemption do it once.
+/// </summary>
+internal sealed partial class RedemptionRecoveryService(
+    PendingRedemptionQuery pending,
+    IGrainFactory grains,
+    IOptions<RedemptionRecoveryOptions> options,
+    TimeProvider time,
+    ILogger<RedemptionRecoveryService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        using var timer = new PeriodicTimer(settings.RecoveryInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await SweepAsync(settings, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task SweepAsync(RedemptionRecoveryOptions settings, CancellationToken ct)
+    {
+        foreach (var redemption in await pending.ListOlderThanAsync(settings.RecoveryMinimumAge, settings.RecoveryBatchSize, ct))
+        {
+            ct.ThrowIfCancellationRequested();
+            var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId);
+            LogFinished(logger, redemption.TokenKey, status);
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Interrupted redemption of share token {TokenKey} finished: {Status}")]
+    private static partial void LogFinished(ILogger logger, string tokenKey, RedemptionStatus status);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "The sweep for interrupted redemptions failed; the next one retries")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}

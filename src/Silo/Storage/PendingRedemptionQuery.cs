@@ -1,0 +1,51 @@
+using System.Data;
+using System.Globalization;
+
+namespace OrleansShare.Silo.Storage;
+
+/// <summary>
+/// Reads <c>pending_redemption</c>, which storage triggers keep: a row from the write in which a source session
+/// records an import until the first write of that import's share token.
+/// </summary>
+public sealed class PendingRedemptionQuery(Database database, TimeProvider time)
+{
+    private const string OldestSql = """
+        SELECT token_key, source_session_id
+        FROM pending_redemption
+        WHERE service_id = @ServiceId AND recorded_at_ms < @RecordedBeforeMs
+        ORDER BY recorded_at_ms
+        LIMIT @Limit;
+        """;
+
+    /// <summary>The oldest pending redemptions recorded more than <paramref name="minimumAge"/> ago.</summary>
+    public async Task<IReadOnlyList<PendingRedemption>> ListOlderThanAsync(TimeSpan minimumAge, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = OldestSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "RecordedBeforeMs", (time.GetUtcNow() - minimumAge).ToUnixTimeMilliseconds(), DbType.Int64);
+        AddParameter(command, "Limit", limit, DbType.Int32);
+
+        var pending = new List<PendingRedemption>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var source = database.Kind == DatabaseKind.PostgreSql
+                ? reader.GetGuid(1)
+                : Guid.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
+            pending.Add(new PendingRedemption(reader.GetString(0), source));
+        }
+
+        return pending;
+    }
+
+    private static void AddParameter(IDbCommand command, string name, object value, DbType type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}

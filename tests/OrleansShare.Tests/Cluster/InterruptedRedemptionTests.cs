@@ -1,0 +1,96 @@
+using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Sharing;
+using OrleansShare.Tests.Fixtures;
+
+namespace OrleansShare.Tests.Cluster;
+
+/// <summary>
+/// A redemption stopped after one of its durable steps is finished by the silos' recovery sweep, with no further call
+/// for its token. The sweep calls the token grain directly, never through the gateway, so the token's expiry plays
+/// no part: an interrupted redemption is finished also after its token has expired.
+/// </summary>
+[Collection(RecoveryCollection.Name)]
+[Trait("Layer", "Cluster")]
+public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(RedemptionStep.SourceRecorded)]
+    [InlineData(RedemptionStep.CloneCreated)]
+    public async Task AnInterruptedRedemptionIsFinishedWithoutAnotherCall(RedemptionStep step)
+    {
+        var sourceApp = await fixture.CreateApplicationAsync("source");
+        var importer = await fixture.CreateApplicationAsync("importer");
+        var source = await fixture.CreateApprovedSessionAsync(sourceApp);
+        var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
+        var cloneId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey);
+        fixture.Interruptions.InterruptOnce(tokenKey, step);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source)));
+
+        var stored = await WaitForStoredStatusAsync(tokenKey, RedemptionStatus.Redeemed);
+        Assert.Equal(RedemptionStatus.Redeemed, stored.Status);
+        Assert.Equal(cloneId, stored.Plan!.NewSessionId);
+
+        var grains = fixture.GrainsOn(1);
+        var clone = await grains.GetGrain<ISessionGrain>(cloneId).Get(importer.ApplicationId);
+        Assert.NotNull(clone);
+        Assert.Equal(source.SessionId, clone.SharedFromSession);
+        Assert.Equal(ClusterFixture.SeedSection, clone.Sections["id_verifications"]);
+        Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importer.ApplicationId));
+        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
+
+        // A later token for the same source and partner is refused, naming the existing clone.
+        var later = await grains.GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString()))
+            .Redeem(RequestFor(importer, sourceApp, source));
+        Assert.Equal(RedeemStatus.AlreadyImported, later.Status);
+        Assert.Equal(cloneId, later.ExistingSessionId);
+
+        var again = await grains.GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source));
+        Assert.Equal(RedeemStatus.AlreadyImported, again.Status);
+        Assert.Equal(cloneId, again.ExistingSessionId);
+    }
+
+    [Fact]
+    public async Task ARedemptionWhoseSourceWasDeletedBeforeItsCloneIsReleased()
+    {
+        var sourceApp = await fixture.CreateApplicationAsync("source");
+        var importer = await fixture.CreateApplicationAsync("importer");
+        var source = await fixture.CreateApprovedSessionAsync(sourceApp);
+        var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
+        fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceRecorded);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source)));
+        Assert.True(await fixture.GrainsOn(1).GetGrain<ISessionGrain>(source.SessionId).Delete(sourceApp.ApplicationId));
+
+        var stored = await WaitForStoredStatusAsync(tokenKey, RedemptionStatus.Unredeemed);
+        Assert.Equal(RedemptionStatus.Unredeemed, stored.Status);
+        Assert.Equal(0, await fixture.CountIndexedSessionsAsync(importer.ApplicationId));
+        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
+    }
+
+    /// <summary>Reads the token's row through grain storage (activating nothing) until it has a row with <paramref name="status"/>.</summary>
+    private async Task<ShareTokenState> WaitForStoredStatusAsync(string tokenKey, RedemptionStatus status)
+    {
+        var storage = ClusterFixture.StorageOn(fixture.Silos[0]);
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            var stored = new GrainState<ShareTokenState>();
+            await storage.ReadStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
+            if (stored.RecordExists && stored.State?.Status == status)
+            {
+                return stored.State;
+            }
+
+            Assert.True(DateTime.UtcNow - started < Deadline, $"The interrupted redemption of {tokenKey} was not finished within {Deadline.TotalSeconds} s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static RedeemRequest RequestFor(SeededApplication importer, SeededApplication sourceApp, SessionView source) =>
+        new(importer.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
+            TrustReview: null, WorkflowId: null, VendorData: "partner-user", Actor: "partner");
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansShare.Grains.Sharing;
+using OrleansShare.Silo.Hosting;
+
+namespace OrleansShare.Tests.Fixtures;
+
+/// <summary>
+/// A cluster whose redemptions can be interrupted after a chosen step (<see cref="Interruptions"/>) and whose silos
+/// sweep for interrupted redemptions every second.
+/// </summary>
+public sealed class RecoveryClusterFixture : ClusterFixture
+{
+    public TestRedemptionInterruptions Interruptions { get; } = new();
+
+    protected override void ConfigureSilo(ISiloBuilder silo)
+    {
+        silo.Services.AddSingleton<IRedemptionInterruptions>(Interruptions);
+        silo.Services.Configure<RedemptionRecoveryOptions>(o =>
+        {
+            o.RecoveryInterval = TimeSpan.FromSeconds(1);
+            o.RecoveryMinimumAge = TimeSpan.FromSeconds(1);
+        });
+    }
+}
