@@ -28,13 +28,19 @@ public sealed class ApiKeyGrain(
             return;
         }
 
-        if (!state.State.Revoked)
+        try
         {
-            await state.WriteAsync(state.State with { Revoked = true }, this);
+            if (!state.State.Revoked)
+            {
+                await state.WriteAsync(state.State with { Revoked = true }, this);
+            }
         }
-
-        // Also on a repeated revoke: the announcement of an earlier one may be what failed.
-        await GrainFactory.GetGrain<IApiKeyRevocationHubGrain>(0).Announce(this.GetPrimaryKeyString());
+        finally
+        {
+            // Also on a repeated revoke (the announcement of an earlier one may be what failed), and when this write
+            // failed or may have failed: a gateway that drops a cached key asks again and hears what storage holds.
+            await GrainFactory.GetGrain<IApiKeyRevocationHubGrain>(0).Announce(this.GetPrimaryKeyString());
+        }
     }
 
     Task<ApiKeyIdentity?> IApiKeyGrain.Authenticate() =>

@@ -11,6 +11,9 @@ public sealed class SessionGrain(
     [PersistentState(StateNames.Session, StorageNames.Grains)] IPersistentState<SessionState> state,
     TimeProvider time) : Grain, ISessionGrain
 {
+    /// <summary>The view of the stored state, built once per change: reads are answered without copying the session.</summary>
+    private SessionView? _view;
+
     private bool Live => state.RecordExists && !state.State.Deleted;
 
     private bool OwnedBy(Guid applicationId) => Live && state.State.ApplicationId == applicationId;
@@ -277,13 +280,16 @@ public sealed class SessionGrain(
     Task<Guid?> ISessionGrain.GetOwner() => Task.FromResult(state.RecordExists ? state.State.ApplicationId : (Guid?)null);
 
     /// <summary>Every change goes through here: <c>pending_redemption</c> is set by the write that records an import only.</summary>
-    private Task Persist(SessionState next, string? pendingRedemption = null) =>
-        state.WriteAsync(next with { PendingRedemption = pendingRedemption }, this);
-
-    private SessionView View()
+    private Task Persist(SessionState next, string? pendingRedemption = null)
     {
-        var s = state.State;
-        return new SessionView
+        _view = null;
+        return state.WriteAsync(next with { PendingRedemption = pendingRedemption }, this);
+    }
+
+    private SessionView View() => _view ??= ToView(state.State);
+
+    private static SessionView ToView(SessionState s) =>
+        new()
         {
             SessionId = s.SessionId,
             ApplicationId = s.ApplicationId,
@@ -302,5 +308,4 @@ public sealed class SessionGrain(
             Sections = s.Sections,
             Activity = s.Activity,
         };
-    }
 }

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 using OrleansShare.Grains.Common;
 
@@ -75,6 +76,12 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
 
         return app;
     }
+
+    /// <summary>A gateway on a fresh data directory whose grain-state writes can be made to fail (<see cref="StorageFaults"/>).</summary>
+    public static GatewayApp WithStorageFaults() => new() { StorageFaults = new StorageFaults() };
+
+    /// <summary>The injected storage failures of a gateway made by <see cref="WithStorageFaults"/>; null otherwise.</summary>
+    public StorageFaults? StorageFaults { get; private init; }
 
     /// <summary>Every log message the gateway wrote at Warning or above.</summary>
     public IReadOnlyCollection<string> LogMessages => _log;
@@ -149,6 +156,11 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (StorageFaults is { } faults)
+        {
+            builder.ConfigureTestServices(services => StorageFaults.Install(services, faults));
         }
 
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
