@@ -26,4 +26,7 @@ public sealed record ImportPlan
     [Id(11)] public string? VendorData { get; init; }
     [Id(12)] public string Actor { get; init; } = "";
     [Id(13)] public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The request that began the plan: only it is answered with the clone (any call of the importer when null).</summary>
+    [Id(14)] public Guid? CallId { get; init; }
 }

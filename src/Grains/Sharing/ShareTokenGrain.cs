@@ -37,9 +37,9 @@ public sealed partial class ShareTokenGrain(
         switch (state.State.Status)
         {
             case RedemptionStatus.Redeemed:
-                return AlreadyRedeemedFor(importer);
+                return await AnswerRedeemed(request);
             case RedemptionStatus.Redeeming:
-                return await CompleteFor(importer, state.State.Plan! with { TokenKey = TokenKey });
+                return await CompleteFor(request, state.State.Plan! with { TokenKey = TokenKey });
         }
 
         var check = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId)
@@ -49,14 +49,14 @@ public sealed partial class ShareTokenGrain(
             case ExportStatus.SourceMissing:
                 // The source may have been deleted after this token's clone was made and before the redemption finished.
                 return await CompleteFromCloneAsync() is { } completed
-                    ? ForCaller(importer, completed)
+                    ? ForCaller(request, completed, null)
                     : RedeemResult.Of(RedeemStatus.SourceMissing);
             case ExportStatus.AlreadyImported:
                 return RedeemResult.AlreadyImportedAs(check.ExistingSessionId!.Value);
             case ExportStatus.Begun:
                 // This token's redemption was begun (by an interrupted call, or by another activation of this token).
                 LogCompletingRedemption(logger, TokenId, CloneId);
-                return check.Plan is { } begun ? await CompleteFor(importer, begun) : await DecideFromStorage(importer);
+                return check.Plan is { } begun ? await CompleteFor(request, begun) : await DecideFromStorage(request);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer)
@@ -72,7 +72,7 @@ public sealed partial class ShareTokenGrain(
             });
         }
 
-        return await Complete(new ImportPlan
+        return await CompleteFor(request, new ImportPlan
         {
             TokenKey = TokenKey,
             TokenId = TokenId,
@@ -88,6 +88,7 @@ public sealed partial class ShareTokenGrain(
             VendorData = request.VendorData,
             Actor = request.Actor,
             StartedAt = time.UtcNowMilliseconds(),
+            CallId = request.CallId,
         });
     }
 
@@ -117,18 +118,55 @@ public sealed partial class ShareTokenGrain(
 
     Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
 
+    /// <summary>
+    /// A repeat of the call that began the redemption (same <see cref="RedeemRequest.CallId"/>; its answer was lost
+    /// with a silo) gets that call's answer again: the clone. Any other call is told "already imported".
+    /// </summary>
+    private async Task<RedeemResult> AnswerRedeemed(RedeemRequest request)
+    {
+        if (state.State is { Status: RedemptionStatus.Redeemed, Plan: { CallId: { } callId } plan }
+            && callId == request.CallId && plan.ImporterApplicationId == request.ImporterApplicationId
+            && await Clone.Get(plan.ImporterApplicationId) is { } clone)
+        {
+            return new RedeemResult(RedeemStatus.Imported, clone);
+        }
+
+        return AlreadyRedeemedFor(request.ImporterApplicationId);
+    }
+
     /// <summary>"Already imported", naming the clone to the importer it was made for and to no one else.</summary>
     private RedeemResult AlreadyRedeemedFor(Guid callerApplicationId) =>
         state.State is { Status: RedemptionStatus.Redeemed, Plan: { } plan } && plan.ImporterApplicationId == callerApplicationId
             ? RedeemResult.AlreadyImportedAs(plan.NewSessionId)
             : RedeemResult.Of(RedeemStatus.AlreadyImported);
 
-    /// <summary>Finishes a plan begun earlier; only the importer it names is ever answered with its clone.</summary>
-    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan) =>
-        ForCaller(callerApplicationId, await Complete(plan));
+    /// <summary>
+    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone, and only through the
+    /// call that began it when that call is known: its repeat will ask, so one import is answered 201 once.
+    /// </summary>
+    private async Task<RedeemResult> CompleteFor(RedeemRequest request, ImportPlan plan)
+    {
+        var result = await Complete(plan);
 
-    private static RedeemResult ForCaller(Guid callerApplicationId, RedeemResult result) =>
-        result.Session is { } clone && clone.ApplicationId != callerApplicationId ? RedeemResult.Of(RedeemStatus.AlreadyImported) : result;
+        // The plan that was finished may be one stored earlier (by another call, or another activation).
+        var finished = state.State is { Status: RedemptionStatus.Redeemed, Plan: { } stored } ? stored : plan;
+        return ForCaller(request, result, finished.CallId);
+    }
+
+    private static RedeemResult ForCaller(RedeemRequest request, RedeemResult result, Guid? beganBy)
+    {
+        if (result.Session is not { } clone)
+        {
+            return result;
+        }
+
+        if (clone.ApplicationId != request.ImporterApplicationId)
+        {
+            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
+
+        return beganBy is { } callId && callId != request.CallId ? RedeemResult.AlreadyImportedAs(clone.SessionId) : result;
+    }
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
@@ -176,7 +214,8 @@ public sealed partial class ShareTokenGrain(
         catch (InconsistentStateException)
         {
             LogVersionConflict(logger, TokenId);
-            return await DecideFromStorage(plan.ImporterApplicationId);
+            await state.ReadStateAsync();
+            return AlreadyRedeemedFor(plan.ImporterApplicationId);
         }
 
         if (clone is null)
@@ -189,12 +228,12 @@ public sealed partial class ShareTokenGrain(
         return new RedeemResult(RedeemStatus.Imported, clone);
     }
 
-    /// <summary>Another activation of this token wrote first: decide from what it stored.</summary>
-    private async Task<RedeemResult> DecideFromStorage(Guid callerApplicationId)
+    /// <summary>Another activation of this token may have written: decide from what storage holds.</summary>
+    private async Task<RedeemResult> DecideFromStorage(RedeemRequest request)
     {
         await state.ReadStateAsync();
         return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-            ? await CompleteFor(callerApplicationId, theirs with { TokenKey = TokenKey })
-            : AlreadyRedeemedFor(callerApplicationId);
+            ? await CompleteFor(request, theirs with { TokenKey = TokenKey })
+            : await AnswerRedeemed(request);
     }
 }

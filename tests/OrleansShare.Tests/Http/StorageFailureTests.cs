@@ -178,9 +178,13 @@ public sealed class StorageFailureTests(StorageFaultsGateway gateway) : IClassFi
         Assert.Equal(afterCommit, (await App.GetActionsAsync(source, sessionId)).Contains(ActivityActions.ImportedByPartner));
         Assert.Equal(0, await App.CountSessionsAsync(partner));
 
-        // The retry finishes the redemption (as it was begun, when the first write had landed): one clone, one audit entry.
-        var clone = await App.ImportAsync(partner, token);
-        Assert.Equal(sessionId, clone.Id("shared_from_session"));
+        // The retry finishes the redemption: one clone, one audit entry. When the first write had landed, the redemption
+        // is finished as the first request began it, and this new request is told so, naming the clone.
+        var retry = await App.TryImportAsync(partner, token);
+        var cloneId = afterCommit
+            ? (await retry.AssertProblemAsync(HttpStatusCode.Forbidden)).Id("session_id")
+            : (await retry.AssertJsonAsync(HttpStatusCode.Created)).Id("session_id");
+        Assert.Equal(sessionId, (await App.GetDecisionAsync(partner, cloneId)).Id("shared_from_session"));
         Assert.Single(await App.GetActionsAsync(source, sessionId), a => a == ActivityActions.ImportedByPartner);
         Assert.Equal(1, await App.CountSessionsAsync(partner));
     }
