@@ -18,7 +18,7 @@ public sealed class CohostedClusterTests(PostgresServer server, ITestOutputHelpe
         await cluster.StartAllAsync(Cancel);
 
         // Each process is a silo of one cluster: both rows Active, and each gateway counts both silos.
-        Assert.Equal([cluster.GatewaySiloPort(0), cluster.GatewaySiloPort(1)], (await cluster.ActiveSiloPortsAsync(Cancel)).Order());
+        Assert.Equal(new[] { cluster.GatewaySiloPort(0), cluster.GatewaySiloPort(1) }.Order(), await cluster.ActiveSiloPortsAsync(Cancel));
         for (var j = 0; j < cluster.GatewayCount; j++)
         {
             var ready = await cluster.Gateway(j).ExpectAsync(200, HttpMethod.Get, "/health/ready", cancellationToken: Cancel);
