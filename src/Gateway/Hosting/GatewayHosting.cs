@@ -98,8 +98,8 @@ internal static class GatewayHosting
         app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));
         app.MapGet("/", () => TypedResults.Redirect("/scalar/v1")).ExcludeFromDescription();
 
-        var cluster = app.Services.GetRequiredService<LocalSilo>();
-        app.Lifetime.ApplicationStarted.Register(() => GatewayLog.Started(app.Logger, cluster.RoleName));
+        var local = app.Services.GetRequiredService<LocalSilo>();
+        app.Lifetime.ApplicationStarted.Register(() => GatewayLog.Started(app.Logger, local.RoleName));
 
         if (app.Services.GetService<GeneratedAdminKey>() is { } generated)
         {

@@ -5,8 +5,6 @@ namespace OrleansShare.Gateway.Hosting;
 /// </summary>
 internal sealed class LocalSilo(GatewayRole role, ISiloStatusOracle? oracle)
 {
-    public GatewayRole Role => role;
-
     /// <summary>The role as <c>/health/ready</c> and the local cluster script name it.</summary>
     public string RoleName => role switch
     {
