@@ -22,6 +22,7 @@ internal static class GatewayHosting
         var cluster = OrleansShareHosting.ReadClusterOptions(configuration);
         var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var embedded = cluster.Mode == ClusterMode.Embedded;
+        var role = embedded ? GatewayRole.Embedded : cluster.HostSilo ? GatewayRole.GatewayAndSilo : GatewayRole.Gateway;
 
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]))
         {
@@ -33,14 +34,18 @@ internal static class GatewayHosting
 
         // The schema service is registered before Orleans so that it runs first on a fresh database.
         builder.Services.AddOrleansShareDatabase(database);
-        if (embedded)
-        {
-            builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(configuration, cluster, database));
-        }
-        else
+        if (role == GatewayRole.Gateway)
         {
             builder.UseOrleansClient(client => client.ConfigureOrleansShareClient(configuration, cluster, database));
         }
+        else
+        {
+            // Embedded, or co-hosted (Cluster__HostSilo=true): this process is a silo too, and the endpoints' grain calls
+            // start inside it. Kestrel starts after the silo and stops before it, so requests in flight finish first.
+            builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(configuration, cluster, database).AddGatewayCallRetries());
+        }
+
+        builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
 
         builder.AddSecrets(embedded);
 
@@ -92,6 +97,9 @@ internal static class GatewayHosting
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));
         app.MapGet("/", () => TypedResults.Redirect("/scalar/v1")).ExcludeFromDescription();
+
+        var local = app.Services.GetRequiredService<LocalSilo>();
+        app.Lifetime.ApplicationStarted.Register(() => GatewayLog.Started(app.Logger, local.RoleName));
 
         if (app.Services.GetService<GeneratedAdminKey>() is { } generated)
         {

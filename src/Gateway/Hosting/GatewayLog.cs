@@ -12,4 +12,7 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
         Message = "Lost the API-key revocation subscription ({Reason}); authenticating every request through the cluster until it is back")]
     public static partial void RevocationSubscriptionLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Serving HTTP as {Role}")]
+    public static partial void Started(ILogger logger, string role);
 }

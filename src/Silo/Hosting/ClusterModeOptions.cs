@@ -10,6 +10,13 @@ public sealed class ClusterModeOptions
     /// <summary><c>Cluster__Mode</c>: <c>Embedded</c> (default) or <c>AdoNet</c>.</summary>
     public ClusterMode Mode { get; set; } = ClusterMode.Embedded;
 
+    /// <summary>
+    /// <c>Cluster__HostSilo</c>, <c>AdoNet</c> mode only: <c>true</c> (default) makes a gateway process also a silo of
+    /// the cluster (co-hosted: HTTP and grains in one process, on <c>Cluster__SiloPort</c> and <c>Cluster__GatewayPort</c>);
+    /// <c>false</c> makes it a pure Orleans client of dedicated silos (split). An embedded gateway always hosts its silo.
+    /// </summary>
+    public bool HostSilo { get; set; } = true;
+
     /// <summary><c>Cluster__ClusterId</c>: silos and gateways of one deployment share it.</summary>
     [Required]
     public string ClusterId { get; set; } = "orleansshare";

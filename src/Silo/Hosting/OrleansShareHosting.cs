@@ -18,19 +18,30 @@ namespace OrleansShare.Silo.Hosting;
 /// <summary>The wiring both hosts share: the database, the silo, and the Orleans client of a cluster gateway.</summary>
 public static class OrleansShareHosting
 {
+    /// <summary>The <c>Cluster</c> settings that are not text, and what each must be.</summary>
+    private static readonly Dictionary<string, (string Expected, Func<string, bool> IsValid)> ReadableAs = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(ClusterModeOptions.Mode)] = ("'Embedded' or 'AdoNet'", v => Enum.TryParse<ClusterMode>(v, ignoreCase: true, out var mode) && Enum.IsDefined(mode)),
+        [nameof(ClusterModeOptions.HostSilo)] = ("'true' or 'false'", v => bool.TryParse(v, out _)),
+        [nameof(ClusterModeOptions.SiloPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
+        [nameof(ClusterModeOptions.GatewayPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
+    };
+
     /// <summary>Reads the <c>Cluster</c> section, failing with the name of the setting to fix.</summary>
     public static ClusterModeOptions ReadClusterOptions(IConfiguration configuration)
     {
+        var section = configuration.GetSection(ClusterModeOptions.SectionName);
+        var unreadable = section.GetChildren()
+            .Where(s => s.Value is not null && ReadableAs.TryGetValue(s.Key, out var check) && !check.IsValid(s.Value))
+            .Select(s => $"Cluster__{s.Key} must be {ReadableAs[s.Key].Expected}, not '{s.Value}'.")
+            .ToList();
+        if (unreadable.Count > 0)
+        {
+            throw new OptionsValidationException(ClusterModeOptions.SectionName, typeof(ClusterModeOptions), unreadable);
+        }
+
         var options = new ClusterModeOptions();
-        try
-        {
-            configuration.GetSection(ClusterModeOptions.SectionName).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new OptionsValidationException(ClusterModeOptions.SectionName, typeof(ClusterModeOptions),
-                [$"Cluster__Mode and the Cluster__*Port settings must be valid ('Embedded' or 'AdoNet'; ports 1-65535): {ex.Message}"]);
-        }
+        section.Bind(options);
 
         var failures = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), failures, validateAllProperties: true);
@@ -38,6 +49,11 @@ public static class OrleansShareHosting
         if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
         {
             errors.Add($"Cluster__AdvertisedAddress must be an IP address (such as the pod IP), not '{address}'.");
+        }
+
+        if (options.Mode == ClusterMode.Embedded && !options.HostSilo)
+        {
+            errors.Add("Cluster__HostSilo=false needs Cluster__Mode=AdoNet: an embedded gateway always hosts its own silo.");
         }
 
         if (errors.Count > 0)
@@ -168,6 +184,13 @@ public static class OrleansShareHosting
         client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
         return client;
     }
+
+    /// <summary>
+    /// A gateway that hosts a silo (embedded, or co-hosted with <c>Cluster__HostSilo=true</c>) repeats its own calls
+    /// (those not made by a grain) that a stopping silo rejected, as a client gateway does.
+    /// </summary>
+    public static ISiloBuilder AddGatewayCallRetries(this ISiloBuilder silo) =>
+        silo.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
 
     /// <summary>
     /// Grain state is stored as compact snake_case JSON with enums as strings: the session index trigger reads it,

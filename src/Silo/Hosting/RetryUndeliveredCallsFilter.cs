@@ -8,7 +8,8 @@ namespace OrleansShare.Silo.Hosting;
 /// Repeats a client call that a silo on its way down could not deliver, so that a rolling restart is not an error
 /// for the caller. A rejected message was never processed, so any call may be repeated; a call whose silo
 /// vanished before it answered may have run, so only methods marked <see cref="RetrySafeAttribute"/> are.
-/// A few short attempts only: what still fails reaches the caller, who answers 503.
+/// A few short attempts only: what still fails reaches the caller, who answers 503. In a gateway that hosts a silo
+/// (embedded, co-hosted) only the calls that do not come from a grain are the gateway's: grains' own calls pass as they are.
 /// </summary>
 internal sealed partial class RetryUndeliveredCallsFilter(ILogger<RetryUndeliveredCallsFilter> logger) : IOutgoingGrainCallFilter
 {
@@ -16,6 +17,12 @@ internal sealed partial class RetryUndeliveredCallsFilter(ILogger<RetryUndeliver
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
+        if (context.SourceContext is not null)
+        {
+            await context.Invoke();
+            return;
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             Exception? failure;

@@ -23,13 +23,16 @@ public abstract class PostgresClusterTest(PostgresServer server, ITestOutputHelp
     protected string LogDirectory { get; } = Path.Combine(
         Path.GetTempPath(), "orleansshare-tests", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    /// <summary>A cluster of <paramref name="silos"/> silos and <paramref name="gateways"/> gateways on a fresh database; nothing started yet.</summary>
-    protected async Task<ProcessCluster> NewClusterAsync(int silos, int gateways)
+    /// <summary>
+    /// A cluster of <paramref name="silos"/> dedicated silos and <paramref name="gateways"/> gateways, the first
+    /// <paramref name="cohostedGateways"/> of which also host a silo, on a fresh database; nothing started yet.
+    /// </summary>
+    protected async Task<ProcessCluster> NewClusterAsync(int silos, int gateways, int cohostedGateways = 0)
     {
         var database = await server.CreateDatabaseAsync(Cancel);
-        var cluster = new ProcessCluster(database, Path.Combine(LogDirectory, $"cluster{_clusters.Count + 1}"), silos, gateways);
+        var cluster = new ProcessCluster(database, Path.Combine(LogDirectory, $"cluster{_clusters.Count + 1}"), silos, gateways, cohostedGateways);
         _clusters.Add(cluster);
-        Log($"cluster {cluster.ClusterId}: {silos} silos, {gateways} gateways; logs in {cluster.LogDirectory}");
+        Log($"cluster {cluster.ClusterId}: {silos} silos, {gateways} gateways ({cohostedGateways} hosting a silo); logs in {cluster.LogDirectory}");
         return cluster;
     }
 

@@ -9,8 +9,10 @@ namespace OrleansShare.Tests.Fixtures;
 
 /// <summary>
 /// Real silo and gateway processes of one cluster (<c>Cluster__Mode=AdoNet</c>) on one PostgreSQL database, with
-/// its own ClusterId/ServiceId, ports, operator key and signing key. Silo i and gateway j keep their ports across
-/// restarts. Failure detection is tuned fast for tests. Dispose kills whatever still runs.
+/// its own ClusterId/ServiceId, ports, operator key and signing key. The first <c>cohostedGateways</c> gateways also
+/// host a silo of the cluster (<c>Cluster__HostSilo=true</c>); the others are pure Orleans clients of the silos.
+/// Silo i and gateway j keep their ports across restarts. Failure detection is tuned fast for tests. Dispose kills
+/// whatever still runs.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
 {
@@ -25,6 +27,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly int[] _siloPorts;
     private readonly int[] _siloGatewayPorts;
     private readonly int[] _httpPorts;
+    private readonly int[] _cohostedSiloPorts;
+    private readonly int[] _cohostedGatewayPorts;
+    private readonly int _cohostedGateways;
     private readonly HostProcess?[] _silos;
     private readonly HostProcess?[] _gateways;
     private readonly List<HostProcess> _all = [];
@@ -33,8 +38,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly string _signingKid;
     private readonly string _signingKey;
 
-    public ProcessCluster(string connectionString, string logDirectory, int silos, int gateways)
+    public ProcessCluster(string connectionString, string logDirectory, int silos, int gateways, int cohostedGateways = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cohostedGateways, gateways);
         ConnectionString = connectionString;
         LogDirectory = logDirectory;
         Directory.CreateDirectory(logDirectory);
@@ -45,10 +51,13 @@ public sealed class ProcessCluster : IAsyncDisposable
         _signingKid = "test" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-        var ports = FreePorts((2 * silos) + gateways);
+        var ports = FreePorts((2 * silos) + gateways + (2 * cohostedGateways));
         _siloPorts = ports[..silos];
         _siloGatewayPorts = ports[silos..(2 * silos)];
-        _httpPorts = ports[(2 * silos)..];
+        _httpPorts = ports[(2 * silos)..((2 * silos) + gateways)];
+        _cohostedSiloPorts = ports[((2 * silos) + gateways)..((2 * silos) + gateways + cohostedGateways)];
+        _cohostedGatewayPorts = ports[((2 * silos) + gateways + cohostedGateways)..];
+        _cohostedGateways = cohostedGateways;
         _silos = new HostProcess?[silos];
         _gateways = new HostProcess?[gateways];
         _clients = [.. _httpPorts.Select(p => new GatewayClient(new Uri($"http://127.0.0.1:{p}"), AdminKey))];
@@ -70,6 +79,18 @@ public sealed class ProcessCluster : IAsyncDisposable
     public int SiloCount => _silos.Length;
 
     public int GatewayCount => _gateways.Length;
+
+    /// <summary>How many gateways also host a silo (gateways 0 to this count - 1).</summary>
+    public int CohostedGatewayCount => _cohostedGateways;
+
+    /// <summary>Every silo of the cluster when all run: the dedicated ones and those inside co-hosted gateways.</summary>
+    public int ClusterSiloCount => SiloCount + CohostedGatewayCount;
+
+    /// <summary>Whether gateway <paramref name="index"/> also hosts a silo (<c>Cluster__HostSilo=true</c>).</summary>
+    public bool HostsSilo(int index) => index < _cohostedGateways;
+
+    /// <summary>The silo-to-silo port of co-hosted gateway <paramref name="index"/> (its row in the membership table).</summary>
+    public int GatewaySiloPort(int index) => HostsSilo(index) ? _cohostedSiloPorts[index] : throw new InvalidOperationException($"gateway-{index} hosts no silo.");
 
     /// <summary>The HTTP client of gateway <paramref name="index"/> (admin key built in, API keys per call).</summary>
     public GatewayClient Gateway(int index) => _clients[index];
@@ -101,13 +122,21 @@ public sealed class ProcessCluster : IAsyncDisposable
             environment[key] = value;
         }
 
+        environment["Cluster__HostSilo"] = HostsSilo(index) ? "true" : "false";
+        if (HostsSilo(index))
+        {
+            environment["Cluster__SiloPort"] = Invariant(_cohostedSiloPorts[index]);
+            environment["Cluster__GatewayPort"] = Invariant(_cohostedGatewayPorts[index]);
+            environment["Cluster__AdvertisedAddress"] = "127.0.0.1";
+        }
+
         var url = $"http://127.0.0.1:{_httpPorts[index]}";
         environment["ASPNETCORE_URLS"] = url;
         environment["Gateway__PublicBaseUrl"] = url;
         return _gateways[index] = Start($"gateway-{index}", Dll("Gateway", "OrleansShare.Gateway.dll"), environment);
     }
 
-    /// <summary>Starts every silo at once, then every gateway, and waits until each gateway sees every silo.</summary>
+    /// <summary>Starts every silo at once, then every gateway, and waits until each gateway sees every silo (co-hosted ones included).</summary>
     public async Task StartAllAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < SiloCount; i++)
@@ -122,7 +151,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         for (var j = 0; j < GatewayCount; j++)
         {
-            await WaitReadyAsync(j, SiloCount, cancellationToken);
+            await WaitReadyAsync(j, ClusterSiloCount, cancellationToken);
         }
     }
 

@@ -20,17 +20,20 @@ public sealed class GatewayShutdownTests(PostgresServer server, ITestOutputHelpe
         ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
     };
 
-    [Fact]
-    public async Task RequestsInFlightWhenTheGatewayGetsSigtermCompleteWithTheirNormalAnswer()
+    /// <summary>A client gateway, and a co-hosted one (<c>Cluster__HostSilo=true</c>) whose own silo stops after its requests finish.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RequestsInFlightWhenTheGatewayGetsSigtermCompleteWithTheirNormalAnswer(bool hostsSilo)
     {
-        var cluster = await NewClusterAsync(silos: 2, gateways: 1);
+        var cluster = await NewClusterAsync(silos: 2, gateways: 1, cohostedGateways: hostsSilo ? 1 : 0);
         for (var i = 0; i < cluster.SiloCount; i++)
         {
             cluster.StartSilo(i);
         }
 
         var gatewayProcess = cluster.StartGateway(0, RequestLogging);
-        await cluster.WaitReadyAsync(0, cluster.SiloCount, Cancel);
+        await cluster.WaitReadyAsync(0, cluster.ClusterSiloCount, Cancel);
         var gateway = cluster.Gateway(0);
         var partners = await Partners.ProvisionAsync(gateway, Cancel);
         var undecided = new List<Guid>();
@@ -67,7 +70,7 @@ public sealed class GatewayShutdownTests(PostgresServer server, ITestOutputHelpe
         Assert.All(imported, answer => Assert.True(answer.Status == 201, $"import: {answer.Status} {answer.Text}"));
         Assert.True(gatewayProcess.ExitCode == 0, gatewayProcess.Tail());
         cluster.StartGateway(0);
-        await cluster.WaitReadyAsync(0, cluster.SiloCount, Cancel);
+        await cluster.WaitReadyAsync(0, cluster.ClusterSiloCount, Cancel);
         foreach (var (sessionId, n) in undecided.Select((id, n) => (id, n)))
         {
             var document = await gateway.ExpectAsync(200, HttpMethod.Get, $"/v3/session/{sessionId}/decision/", apiKey: partners.SourceKey, cancellationToken: Cancel);
@@ -79,7 +82,7 @@ public sealed class GatewayShutdownTests(PostgresServer server, ITestOutputHelpe
             await gateway.ExpectAsync(200, HttpMethod.Get, $"/v3/session/{answer.Json["session_id"]!.GetValue<string>()}/decision/", apiKey: partners.PartnerKey, cancellationToken: Cancel);
         }
 
-        Log($"{Decisions} decisions and {Imports} imports in flight at SIGTERM: all answered 200/201; the gateway exited with 0; test run time {Elapsed.TotalSeconds:F1} s");
+        Log($"{(hostsSilo ? "co-hosted" : "client")} gateway: {Decisions} decisions and {Imports} imports in flight at SIGTERM: all answered 200/201; the gateway exited with 0; test run time {Elapsed.TotalSeconds:F1} s");
     }
 
     private static JsonObject Decision(int n) => new()

@@ -71,6 +71,20 @@ public sealed class RetryUndeliveredCallsFilterTests
         Assert.Equal((2, "done"), (call.Attempts, call.Response!.Result));
     }
 
+    [Fact]
+    public async Task CallsAGrainMakesAreNotTheGatewaysToRepeat()
+    {
+        var call = new ScriptedCall(OtherMethod, Rejected(), Response.FromResult("done")) { SourceContext = AGrain() };
+
+        await _filter.Invoke(call);
+
+        Assert.Equal(1, call.Attempts);
+        Assert.IsType<OrleansMessageRejectionException>(call.Response!.Exception);
+    }
+
+    /// <summary>The context of a calling grain (in a silo that also serves HTTP, its calls pass the same filter).</summary>
+    private static IGrainContext AGrain() => DispatchProxy.Create<IGrainContext, NothingImplemented>();
+
     /// <summary>What a silo on its way down answers; Orleans constructs these only internally.</summary>
     private static Response Rejected() => Response.FromException((Exception)Activator.CreateInstance(
         typeof(OrleansMessageRejectionException), BindingFlags.NonPublic | BindingFlags.Instance, null, ["Silo stopping"], null)!);
@@ -106,7 +120,7 @@ public sealed class RetryUndeliveredCallsFilterTests
             return Task.CompletedTask;
         }
 
-        public IGrainContext? SourceContext => null;
+        public IGrainContext? SourceContext { get; init; }
 
         public IInvokable Request => throw new NotSupportedException();
 
@@ -123,5 +137,11 @@ public sealed class RetryUndeliveredCallsFilterTests
             get => Response?.Result;
             set => Response = Response.FromResult(value);
         }
+    }
+
+    /// <summary>An interface implementation whose every member throws: for contexts the filter only compares with null.</summary>
+    public class NothingImplemented : DispatchProxy
+    {
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => throw new NotSupportedException(targetMethod?.Name);
     }
 }
