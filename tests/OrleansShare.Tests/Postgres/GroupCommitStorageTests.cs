@@ -149,12 +149,8 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         var backend = fixture[kind];
         var storage = backend.GroupCommit;
         var stateName = NewStateName();
-        var (blocker, blockerState) = await CreateAsync(storage, stateName, "blocker");
-        var neighbours = new List<(GrainId Id, GrainState<ProbeState> State)>();
-        for (var i = 0; i < 6; i++)
-        {
-            neighbours.Add(await CreateAsync(storage, stateName, $"neighbour {i}"));
-        }
+        var blocker = await CreateAsync(storage, stateName, "blocker");
+        var neighbours = await CreateNeighboursAsync(storage, stateName, 6);
 
         var (contested, winner) = await CreateAsync(storage, stateName, "contested");
         var stale = await ReadAsync<ProbeState>(storage, stateName, contested);
@@ -167,10 +163,9 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         // batch with neighbours written before it or after it, or both.
         Task blocked, staleWrite;
         List<Task> neighbourWrites;
-        await using (await backend.HoldWritesAsync(stateName, ExtensionOf(blocker)))
+        await using (await backend.HoldWritesAsync(stateName, ExtensionOf(blocker.Id)))
         {
-            blockerState.State = blockerState.State! with { Count = 1 };
-            blocked = storage.WriteStateAsync(stateName, blocker, blockerState);
+            blocked = Update(storage, stateName, blocker);
             neighbourWrites = [.. neighbours.Take(3).Select(n => Update(storage, stateName, n))];
             stale.State = stale.State! with { Name = "stale" };
             staleWrite = storage.WriteStateAsync(stateName, contested, stale);
@@ -184,10 +179,7 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         await Assert.ThrowsAsync<InconsistentStateException>(() => staleWrite);
         Assert.Equal(retriedBefore, storage.Statistics.BatchesRetriedAlone);
         Assert.InRange(storage.Statistics.Transactions - transactionsBefore, 1, 2);
-        foreach (var (id, state) in neighbours)
-        {
-            Assert.Equal((state.State, "2"), ((await ReadAsync<ProbeState>(backend.Stock, stateName, id)).State, state.ETag));
-        }
+        await AssertUpdatedAsync(backend, stateName, neighbours);
 
         var contestedRow = await ReadAsync<ProbeState>(backend.Stock, stateName, contested);
         Assert.Equal(("winner", "2"), (contestedRow.State!.Name, contestedRow.ETag));
@@ -202,12 +194,8 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         var backend = fixture[kind];
         var storage = backend.GroupCommit;
         var stateName = NewStateName();
-        var (blocker, blockerState) = await CreateAsync(storage, stateName, "blocker");
-        var neighbours = new List<(GrainId Id, GrainState<ProbeState> State)>();
-        for (var i = 0; i < 4; i++)
-        {
-            neighbours.Add(await CreateAsync(storage, stateName, $"neighbour {i}"));
-        }
+        var blocker = await CreateAsync(storage, stateName, "blocker");
+        var neighbours = await CreateNeighboursAsync(storage, stateName, 4);
 
         var goodSessionId = Guid.NewGuid();
         var goodSession = new GrainState<Dictionary<string, object?>> { State = SessionPayload(goodSessionId, Guid.NewGuid().ToString()) };
@@ -218,10 +206,9 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
 
         Task blocked, goodWrite, badWrite;
         List<Task> neighbourWrites;
-        await using (await backend.HoldWritesAsync(stateName, ExtensionOf(blocker)))
+        await using (await backend.HoldWritesAsync(stateName, ExtensionOf(blocker.Id)))
         {
-            blockerState.State = blockerState.State! with { Count = 1 };
-            blocked = storage.WriteStateAsync(stateName, blocker, blockerState);
+            blocked = Update(storage, stateName, blocker);
             neighbourWrites = [.. neighbours.Take(2).Select(n => Update(storage, stateName, n))];
             goodWrite = storage.WriteStateAsync(StateNames.Session, SessionGrain(goodSessionId), goodSession);
             badWrite = storage.WriteStateAsync(StateNames.Session, SessionGrain(badSessionId), badSession);
@@ -238,10 +225,7 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         Assert.Equal(0, await backend.CountIndexedSessionsAsync(badSessionId));
         Assert.Equal("1", goodSession.ETag);
         Assert.Equal(1, await backend.CountIndexedSessionsAsync(goodSessionId));
-        foreach (var (id, state) in neighbours)
-        {
-            Assert.Equal((state.State, "2"), ((await ReadAsync<ProbeState>(backend.Stock, stateName, id)).State, state.ETag));
-        }
+        await AssertUpdatedAsync(backend, stateName, neighbours);
     }
 
     [Theory]
@@ -307,6 +291,28 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         }
 
         await Task.WhenAll(writes);
+    }
+
+    private static async Task<List<(GrainId Id, GrainState<ProbeState> State)>> CreateNeighboursAsync(GroupCommitGrainStorage storage, string stateName, int count)
+    {
+        var neighbours = new List<(GrainId Id, GrainState<ProbeState> State)>();
+        for (var i = 0; i < count; i++)
+        {
+            neighbours.Add(await CreateAsync(storage, stateName, $"neighbour {i}"));
+        }
+
+        return neighbours;
+    }
+
+    /// <summary>Each grain's second version is stored (read back through the stock provider) and is what the grain holds.</summary>
+    private static async Task AssertUpdatedAsync(GroupCommitBackend backend, string stateName, List<(GrainId Id, GrainState<ProbeState> State)> grains)
+    {
+        foreach (var (id, state) in grains)
+        {
+            var stored = await ReadAsync<ProbeState>(backend.Stock, stateName, id);
+            Assert.Equal((state.State, "2"), (stored.State, stored.ETag));
+            Assert.Equal("2", state.ETag);
+        }
     }
 
     private static Task Update(GroupCommitGrainStorage storage, string stateName, (GrainId Id, GrainState<ProbeState> State) grain)

@@ -28,6 +28,9 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         string name, string serviceId, IBatchExecutor executor, IGrainStorageSerializer serializer,
         IActivatorProvider activators, GroupCommitOptions options, ILogger logger)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchOperations, 1, nameof(options.MaxBatchOperations));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchBytes, 1, nameof(options.MaxBatchBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchesInFlight, 1, nameof(options.MaxBatchesInFlight));
         _name = name;
         _serviceId = serviceId;
         _serializer = serializer;
