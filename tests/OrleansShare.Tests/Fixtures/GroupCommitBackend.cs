@@ -20,6 +20,7 @@ public sealed class GroupCommitBackend(DatabaseKind kind, Database database, InP
     public const string StockName = "stock";
     public const string CountBoundedName = "bounded-count";
     public const string BytesBoundedName = "bounded-bytes";
+    public const string UnreachableName = "unreachable";
 
     /// <summary>Operations in one batch at most, for <see cref="CountBounded"/>.</summary>
     public const int CountBound = 4;
@@ -42,6 +43,9 @@ public sealed class GroupCommitBackend(DatabaseKind kind, Database database, InP
     public GroupCommitGrainStorage CountBounded => (GroupCommitGrainStorage)Services.GetRequiredKeyedService<IGrainStorage>(CountBoundedName);
 
     public GroupCommitGrainStorage BytesBounded => (GroupCommitGrainStorage)Services.GetRequiredKeyedService<IGrainStorage>(BytesBoundedName);
+
+    /// <summary>A group-commit provider whose PostgreSQL server cannot be reached.</summary>
+    public GroupCommitGrainStorage Unreachable => (GroupCommitGrainStorage)Services.GetRequiredKeyedService<IGrainStorage>(UnreachableName);
 
     /// <summary>The rows of one state name, ordered by version then extension.</summary>
     public async Task<IReadOnlyList<StorageRow>> RowsAsync(string stateName)

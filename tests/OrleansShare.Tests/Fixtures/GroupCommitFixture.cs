@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
@@ -10,12 +12,14 @@ namespace OrleansShare.Tests.Fixtures;
 
 /// <summary>
 /// The group-commit provider's test bed: a <see cref="GroupCommitBackend"/> on a fresh PostgreSQL database of the
-/// shared server and one on a SQLite file in a temp folder.
+/// shared server and one on a SQLite file in a temp folder. Each silo also has a group-commit provider on a PostgreSQL
+/// address where no server listens.
 /// </summary>
 public sealed class GroupCommitFixture(PostgresServer server) : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "orleansshare-groupcommit-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<DatabaseKind, GroupCommitBackend> _backends = [];
+    private readonly List<Database> _unreachable = [];
 
     public GroupCommitBackend this[DatabaseKind kind] => _backends[kind];
 
@@ -31,6 +35,8 @@ public sealed class GroupCommitFixture(PostgresServer server) : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
         var database = open(builder.Options.ServiceId);
+        var unreachable = Database.ForPostgreSql($"Host=127.0.0.1;Port={UnusedPort()};Username=postgres;Timeout=2", builder.Options.ServiceId);
+        _unreachable.Add(unreachable);
         await SchemaInstaller.ApplyAsync(database, NullLogger.Instance, TestContext.Current.CancellationToken);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -40,10 +46,19 @@ public sealed class GroupCommitFixture(PostgresServer server) : IAsyncLifetime
                 new GroupCommitOptions { MaxBatchOperations = GroupCommitBackend.CountBound });
             silo.AddGroupCommitGrainStorage(GroupCommitBackend.BytesBoundedName, database,
                 new GroupCommitOptions { MaxBatchBytes = GroupCommitBackend.BytesBound });
+            silo.AddGroupCommitGrainStorage(GroupCommitBackend.UnreachableName, unreachable);
         });
         var cluster = builder.Build();
         _backends[kind] = new GroupCommitBackend(kind, database, cluster);
         await cluster.DeployAsync();
+    }
+
+    /// <summary>A local port nothing listens on (taken from the OS, then released).</summary>
+    private static int UnusedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
@@ -51,6 +66,11 @@ public sealed class GroupCommitFixture(PostgresServer server) : IAsyncLifetime
         foreach (var backend in _backends.Values)
         {
             await backend.DisposeAsync();
+        }
+
+        foreach (var database in _unreachable)
+        {
+            await database.DisposeAsync();
         }
 
         SqliteConnection.ClearAllPools();

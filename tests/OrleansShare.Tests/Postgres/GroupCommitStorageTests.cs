@@ -277,6 +277,21 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         Assert.Equal(40 + 20 + 2, (await backend.RowsAsync(stateName)).Count);
     }
 
+    [Fact]
+    public async Task WhenTheDatabaseCannotBeReachedEveryOperationOfTheBatchFails()
+    {
+        var storage = fixture[DatabaseKind.PostgreSql].Unreachable;
+        var stateName = NewStateName();
+
+        var operations = Enumerable.Range(0, 8).Select(i => i % 2 == 0
+            ? storage.WriteStateAsync(stateName, NewGrainId("string"), new GrainState<ProbeState> { State = new ProbeState { Count = i } })
+            : storage.ReadStateAsync(stateName, NewGrainId("guid"), new GrainState<ProbeState>())).ToList();
+        var failures = await Task.WhenAll(operations.Select(o => Assert.ThrowsAnyAsync<OrleansException>(() => o)));
+
+        Assert.All(failures, f => Assert.IsNotType<InconsistentStateException>(f));
+        Assert.Equal(0, storage.Statistics.Transactions);
+    }
+
     /// <summary>Creates a row for a blocker grain, holds its writes, and queues <paramref name="count"/> first writes behind it.</summary>
     private static async Task WriteManyWhileHeldAsync(GroupCommitBackend backend, GroupCommitGrainStorage storage, string stateName, string label, int count, string filler)
     {
