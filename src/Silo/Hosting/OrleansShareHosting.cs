@@ -12,6 +12,7 @@ using Orleans.Serialization;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
 using OrleansShare.Silo.Storage;
+using OrleansShare.Silo.Storage.GroupCommit;
 
 namespace OrleansShare.Silo.Hosting;
 
@@ -86,11 +87,14 @@ public static class OrleansShareHosting
     }
 
     /// <summary>The embedded-mode data folder, <c>Storage__DataDirectory</c>, as an absolute path.</summary>
-    public static string DataDirectory(IConfiguration configuration)
+    public static string DataDirectory(IConfiguration configuration) => Path.GetFullPath(ReadStorageOptions(configuration).DataDirectory);
+
+    /// <summary>Reads the <c>Storage</c> section.</summary>
+    public static StorageOptions ReadStorageOptions(IConfiguration configuration)
     {
         var storage = new StorageOptions();
         configuration.GetSection(StorageOptions.SectionName).Bind(storage);
-        return Path.GetFullPath(storage.DataDirectory);
+        return storage;
     }
 
     /// <summary>Registers the database, the schema set-up (run before Orleans starts) and the index query.</summary>
@@ -131,13 +135,42 @@ public static class OrleansShareHosting
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
         }
 
-        return silo.AddOrleansShareStorage(database);
+        return silo.AddOrleansShareStorage(database, ReadStorageOptions(configuration));
     }
 
-    /// <summary>Grain storage on the database, with the state serializer the session index expects.</summary>
-    public static ISiloBuilder AddOrleansShareStorage(this ISiloBuilder silo, Database database)
+    /// <summary>
+    /// Grain storage on the database, with the state serializer the session index expects: group commit unless
+    /// <paramref name="storage"/> turns it off (<c>Storage__GroupCommit=false</c>), then the stock ADO.NET provider.
+    /// </summary>
+    public static ISiloBuilder AddOrleansShareStorage(this ISiloBuilder silo, Database database, StorageOptions? storage = null)
     {
-        silo.AddAdoNetGrainStorage(StorageNames.Grains, o =>
+        if (storage?.GroupCommit ?? true)
+        {
+            silo.AddGroupCommitGrainStorage(StorageNames.Grains, database);
+        }
+        else
+        {
+            silo.AddStockGrainStorage(StorageNames.Grains, database);
+        }
+
+        silo.UseSystemTextJsonGrainStorageSerializer();
+        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
+        silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
+        silo.Services.TryAddSingleton(TimeProvider.System);
+
+        // Interrupted redemptions are found through storage (pending_redemption) and finished by every silo.
+        silo.Services.TryAddSingleton<IRedemptionInterruptions, NoRedemptionInterruptions>();
+        silo.Services.TryAddSingleton(database);
+        silo.Services.TryAddSingleton<PendingRedemptionQuery>();
+        silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
+        silo.Services.AddHostedService<RedemptionRecoveryService>();
+        return silo;
+    }
+
+    /// <summary>The stock Orleans ADO.NET grain storage provider on the database, as <paramref name="name"/>.</summary>
+    internal static ISiloBuilder AddStockGrainStorage(this ISiloBuilder silo, string name, Database database)
+    {
+        silo.AddAdoNetGrainStorage(name, o =>
         {
             // PostgreSQL: one shared NpgsqlDataSource for every provider; SQLite: a connection string.
             o.Invariant = database.Invariant;
@@ -150,17 +183,6 @@ public static class OrleansShareHosting
                 o.ConnectionString = database.ConnectionString;
             }
         });
-        silo.UseSystemTextJsonGrainStorageSerializer();
-        silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
-        silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
-        silo.Services.TryAddSingleton(TimeProvider.System);
-
-        // Interrupted redemptions are found through storage (pending_redemption) and finished by every silo.
-        silo.Services.TryAddSingleton<IRedemptionInterruptions, NoRedemptionInterruptions>();
-        silo.Services.TryAddSingleton(database);
-        silo.Services.TryAddSingleton<PendingRedemptionQuery>();
-        silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
-        silo.Services.AddHostedService<RedemptionRecoveryService>();
         return silo;
     }
 

@@ -8,5 +8,12 @@ public sealed class StorageOptions
     /// <summary><c>Storage__DataDirectory</c>: embedded-mode folder for the SQLite database and generated secrets.</summary>
     public string DataDirectory { get; set; } = "./data";
 
+    /// <summary>
+    /// <c>Storage__GroupCommit</c>: grain reads and writes that arrive while a batch is at the database share one round
+    /// trip and one transaction (<c>GroupCommitGrainStorage</c>); <c>false</c> uses the stock Orleans ADO.NET provider.
+    /// Both read and write the same rows, so the setting can change between restarts.
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
+
     public const string DatabaseFileName = "orleansshare.db";
 }
