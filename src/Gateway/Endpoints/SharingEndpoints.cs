@@ -126,7 +126,8 @@ internal static class SharingEndpoints
         }
 
         var result = await grains.GetGrain<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
-            caller.ApplicationId, claims.FromApplicationId, claims.SessionId, claims.SessionKind, trustReview, workflowId, vendorData, caller.Actor));
+            caller.ApplicationId, claims.FromApplicationId, claims.SessionId, claims.SessionKind, trustReview, workflowId, vendorData, caller.Actor,
+            CallId: Guid.NewGuid()));
         var kind = claims.SessionKind.ToWire();
         return result.Status switch
         {

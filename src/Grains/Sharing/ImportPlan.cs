@@ -21,4 +21,7 @@ public sealed record ImportPlan
     public string? VendorData { get; init; }
     public string Actor { get; init; } = "";
     public DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>The request that began the plan: only it is answered with the clone (any call of the importer when null).</summary>
+    public Guid? CallId { get; init; }
 }

@@ -2,7 +2,10 @@ using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Sharing;
 
-/// <summary>A validated import: the token's claims and what the importer asked for.</summary>
+/// <summary>
+/// A validated import: the token's claims and what the importer asked for. <see cref="CallId"/> names the caller's
+/// request, the same on every repeat of it, so that a repeat after a lost answer gets the answer the first call earned.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("sharing.RedeemRequest")]
 public sealed record RedeemRequest(
     [property: Id(0)] Guid ImporterApplicationId,
@@ -12,4 +15,5 @@ public sealed record RedeemRequest(
     [property: Id(4)] bool? TrustReview,
     [property: Id(5)] Guid? WorkflowId,
     [property: Id(6)] string? VendorData,
-    [property: Id(7)] string Actor);
+    [property: Id(7)] string Actor,
+    [property: Id(8)] Guid? CallId = null);

@@ -33,10 +33,10 @@ public sealed partial class ShareTokenGrain(
         switch (state.State.Status)
         {
             case RedemptionStatus.Redeemed:
-                return AlreadyRedeemedFor(request.ImporterApplicationId);
+                return await AnswerRedeemed(request);
             case RedemptionStatus.Redeeming:
                 LogCompletingRedemption(logger, TokenId, state.State.Plan!.NewSessionId);
-                return await CompleteFor(request.ImporterApplicationId, state.State.Plan);
+                return await CompleteFor(request, state.State.Plan);
         }
 
         var source = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId).Get(request.SourceApplicationId);
@@ -56,8 +56,8 @@ public sealed partial class ShareTokenGrain(
             // read its state. Decide from what that activation stored, as after a lost write.
             await state.ReadStateAsync();
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } begun }
-                ? await CompleteFor(request.ImporterApplicationId, begun)
-                : AlreadyRedeemedFor(request.ImporterApplicationId);
+                ? await CompleteFor(request, begun)
+                : await AnswerRedeemed(request);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(request.ImporterApplicationId)
@@ -87,17 +87,34 @@ public sealed partial class ShareTokenGrain(
             VendorData = request.VendorData,
             Actor = request.Actor,
             StartedAt = time.UtcNowMilliseconds(),
+            CallId = request.CallId,
         };
 
         if (!await TryWrite(new ShareTokenState { Status = RedemptionStatus.Redeeming, Plan = plan }))
         {
             // Another activation of this token wrote first: decide again from what it stored.
             return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-                ? await CompleteFor(request.ImporterApplicationId, theirs)
-                : AlreadyRedeemedFor(request.ImporterApplicationId);
+                ? await CompleteFor(request, theirs)
+                : await AnswerRedeemed(request);
         }
 
         return await Complete(plan);
+    }
+
+    /// <summary>
+    /// A repeat of the call that began the redemption (same <see cref="RedeemRequest.CallId"/>; its answer was lost
+    /// with a silo) gets that call's answer again: the clone. Any other call is told "already imported".
+    /// </summary>
+    private async Task<RedeemResult> AnswerRedeemed(RedeemRequest request)
+    {
+        if (state.State is { Status: RedemptionStatus.Redeemed, Plan: { CallId: { } callId } plan }
+            && callId == request.CallId && plan.ImporterApplicationId == request.ImporterApplicationId
+            && await GrainFactory.GetGrain<ISessionGrain>(plan.NewSessionId).Get(plan.ImporterApplicationId) is { } clone)
+        {
+            return new RedeemResult(RedeemStatus.Imported, clone);
+        }
+
+        return AlreadyRedeemedFor(request.ImporterApplicationId);
     }
 
     /// <summary>"Already imported", naming the clone to the importer it was made for and to no one else.</summary>
@@ -109,12 +126,20 @@ public sealed partial class ShareTokenGrain(
     Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
 
     /// <summary>
-    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone.
+    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone, and only through the
+    /// call that began it when that call is known: its repeat will ask, so one import is answered 201 once.
     /// </summary>
-    private async Task<RedeemResult> CompleteFor(Guid callerApplicationId, ImportPlan plan)
+    private async Task<RedeemResult> CompleteFor(RedeemRequest request, ImportPlan plan)
     {
         var result = await Complete(plan);
-        return plan.ImporterApplicationId == callerApplicationId ? result : RedeemResult.Of(RedeemStatus.AlreadyImported);
+        if (plan.ImporterApplicationId != request.ImporterApplicationId)
+        {
+            return RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
+
+        return result.Status == RedeemStatus.Imported && plan.CallId is { } callId && callId != request.CallId
+            ? RedeemResult.AlreadyImportedAs(plan.NewSessionId)
+            : result;
     }
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
