@@ -158,6 +158,7 @@ public static class OrleansShareHosting
             o.DataSource = database.DataSource;
         });
         client.Services.AddOptions<GatewayOptions>().Configure(FailureDetection.ApplyDefaults).Bind(tuning.GetSection("Gateway"));
+        client.Services.AddDeadSiloWatch();
         client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
         return client;
     }
