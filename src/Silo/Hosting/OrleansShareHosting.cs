@@ -106,13 +106,16 @@ public static class OrleansShareHosting
         return services;
     }
 
-    /// <summary>Section of Orleans' own tuning: <c>Orleans__Membership__*</c> (failure detection) and <c>Orleans__Messaging__ResponseTimeout</c>.</summary>
+    /// <summary>
+    /// Section of Orleans' own tuning: <c>Orleans__Membership__*</c> (failure detection), <c>Orleans__Messaging__*</c> and
+    /// <c>Orleans__Gateway__*</c>, bound over the LAN defaults of <see cref="FailureDetection"/>.
+    /// </summary>
     public const string OrleansTuningSection = "Orleans";
 
     public static ISiloBuilder ConfigureOrleansShareSilo(this ISiloBuilder silo, IConfiguration configuration, ClusterModeOptions cluster, Database database)
     {
         var tuning = configuration.GetSection(OrleansTuningSection);
-        silo.Services.AddOptions<ClusterMembershipOptions>().Bind(tuning.GetSection("Membership"));
+        silo.Services.AddOptions<ClusterMembershipOptions>().Configure(FailureDetection.ApplyDefaults).Bind(tuning.GetSection("Membership"));
         silo.Services.AddOptions<SiloMessagingOptions>().Bind(tuning.GetSection("Messaging"));
         silo.Configure<ClusterOptions>(o =>
         {
@@ -200,9 +203,8 @@ public static class OrleansShareHosting
             o.Invariant = database.Invariant;
             o.DataSource = database.DataSource;
         });
-        client.Services.AddOptions<GatewayOptions>()
-            .Configure(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10))
-            .Bind(tuning.GetSection("Gateway"));
+        client.Services.AddOptions<GatewayOptions>().Configure(FailureDetection.ApplyDefaults).Bind(tuning.GetSection("Gateway"));
+        client.Services.AddDeadSiloWatch();
         client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
         return client;
     }

@@ -11,7 +11,7 @@ namespace OrleansShare.Tests.Fixtures;
 /// Real silo and gateway processes of one cluster (<c>Cluster__Mode=AdoNet</c>) on one PostgreSQL database, with
 /// its own ClusterId/ServiceId, ports, operator key and signing key. The first <c>cohostedGateways</c> gateways also
 /// host a silo of the cluster (<c>Cluster__HostSilo=true</c>); the others are pure Orleans clients of the silos.
-/// Silo i and gateway j keep their ports across restarts. Failure detection is tuned fast for tests. Dispose kills
+/// Silo i and gateway j keep their ports across restarts. Failure detection is the hosts' default. Dispose kills
 /// whatever still runs.
 /// </summary>
 public sealed class ProcessCluster : IAsyncDisposable
@@ -343,13 +343,9 @@ public sealed class ProcessCluster : IAsyncDisposable
         ["Admin__ApiKey"] = AdminKey,
         [$"ShareTokens__SigningKeys__{_signingKid}"] = _signingKey,
 
-        // Fast failure detection: a dead silo is voted out within seconds, not a minute.
-        ["Orleans__Membership__ProbeTimeout"] = "00:00:02",
-        ["Orleans__Membership__NumMissedProbesLimit"] = "2",
-        ["Orleans__Membership__TableRefreshTimeout"] = "00:00:02",
-        ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
+        // Failure detection runs on the hosts' own LAN defaults (FailureDetection), as deployed. A call that nothing
+        // else ends fails after 10 s instead of Orleans' 30, so that a test that misses one says so sooner.
         ["Orleans__Messaging__ResponseTimeout"] = "00:00:10",
-        ["Orleans__Gateway__GatewayListRefreshPeriod"] = "00:00:02",
 
         // UTC timestamps in the logs, to line them up with the test's own output.
         ["Logging__Console__FormatterName"] = "simple",

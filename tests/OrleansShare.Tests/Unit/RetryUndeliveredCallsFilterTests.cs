@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Serialization.Invocation;
 using OrleansShare.Grains.Sessions;
@@ -12,7 +13,10 @@ public sealed class RetryUndeliveredCallsFilterTests
     private static readonly MethodInfo RetrySafeMethod = typeof(IShareTokenGrain).GetMethod(nameof(IShareTokenGrain.Redeem))!;
     private static readonly MethodInfo OtherMethod = typeof(ISessionGrain).GetMethod(nameof(ISessionGrain.Create))!;
 
-    private readonly RetryUndeliveredCallsFilter _filter = new(NullLogger<RetryUndeliveredCallsFilter>.Instance);
+    private readonly RetryUndeliveredCallsFilter _filter = new(new ServiceCollection().BuildServiceProvider(), NullLogger<RetryUndeliveredCallsFilter>.Instance)
+    {
+        RepeatWindow = TimeSpan.FromMilliseconds(300),
+    };
 
     [Fact]
     public async Task ARejectedCallIsRepeatedUntilItIsAnswered()
@@ -40,14 +44,33 @@ public sealed class RetryUndeliveredCallsFilterTests
     }
 
     [Fact]
-    public async Task AttemptsAreBoundedAndTheLastFailureReachesTheCaller()
+    public async Task RepeatsAreBoundedInTimeAndTheLastFailureReachesTheCaller()
     {
         var call = new ScriptedCall(OtherMethod, Enumerable.Range(0, 10).Select(_ => Rejected()).ToArray());
 
         await _filter.Invoke(call);
 
-        Assert.Equal(4, call.Attempts);
+        // Backoff 100 ms, then 250 ms: the window of 300 ms has passed by the third attempt (sooner on a slow machine).
+        Assert.InRange(call.Attempts, 2, 3);
         Assert.IsType<OrleansMessageRejectionException>(call.Response!.Exception);
+    }
+
+    [Fact]
+    public async Task ACallStillWaitingWhenASiloIsDeclaredDeadFailsAtOnce()
+    {
+        var deaths = new Deaths();
+        var services = new ServiceCollection().AddSingleton<ISiloDeathSignal>(deaths).BuildServiceProvider();
+        var filter = new RetryUndeliveredCallsFilter(services, NullLogger<RetryUndeliveredCallsFilter>.Instance);
+        var lost = new ScriptedCall(OtherMethod, pending: true);
+
+        var invocation = filter.Invoke(lost);
+        deaths.Declare("127.0.0.1:11111@1");
+        await invocation.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        // Not safe to repeat: the caller learns at once (after the grace) that its silo died, not at the response timeout.
+        Assert.Equal(1, lost.Attempts);
+        var failure = Assert.IsType<SiloUnavailableException>(lost.Response!.Exception);
+        Assert.Contains("127.0.0.1:11111@1", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,6 +120,15 @@ public sealed class RetryUndeliveredCallsFilterTests
     /// </summary>
     private sealed class ScriptedCall(MethodInfo method, params Response?[] answers) : IOutgoingGrainCallContext
     {
+        /// <summary>A call whose one attempt is never answered (its silo died with it).</summary>
+        public ScriptedCall(MethodInfo method, bool pending)
+            : this(method)
+        {
+            _pending = pending;
+        }
+
+        private readonly bool _pending;
+
         public int Attempts { get; private set; }
 
         public Response? Response { get; set; }
@@ -110,6 +142,12 @@ public sealed class RetryUndeliveredCallsFilterTests
         public Task Invoke()
         {
             Assert.Null(Response);
+            if (_pending)
+            {
+                Attempts++;
+                return new TaskCompletionSource().Task;
+            }
+
             var answer = answers[Attempts++];
             if (answer is null)
             {
@@ -143,5 +181,15 @@ public sealed class RetryUndeliveredCallsFilterTests
     public class NothingImplemented : DispatchProxy
     {
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => throw new NotSupportedException(targetMethod?.Name);
+    }
+
+    /// <summary>A membership view whose deaths the test declares.</summary>
+    private sealed class Deaths : ISiloDeathSignal
+    {
+        private TaskCompletionSource<string> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<string> NextDeclaration => _next.Task;
+
+        public void Declare(string silos) => Interlocked.Exchange(ref _next, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(silos);
     }
 }
