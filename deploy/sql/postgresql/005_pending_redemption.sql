@@ -1,12 +1,14 @@
 -- OrleansShare migration 005 (PostgreSQL): redemptions begun and not yet finished.
 --
--- A redemption writes three grain rows in order: the source session (which records the import and its plan),
--- the clone, the share token ('redeemed'). The source's write carries "pending_redemption": "<token key>" in its
--- payload (only that write does); the session index trigger, which parses that payload anyway, copies it into
--- pending_redemption, and any write of that share token's row removes it again. A row that stays is a redemption
--- interrupted after its first step: every silo's recovery sweep lists the old ones and has their token grain
--- finish them, so no call for the token is needed. The string key of a share token grain is its
--- grainidextensionstring.
+-- A redemption writes three grain rows: first the source session (which records the import and its plan), then
+-- the clone and the share token ('redeemed') together. The source's write carries "pending_redemption": "<token
+-- key>" in its payload and the clone's first write "completed_redemption": "<token key>" (only those writes do);
+-- the session index trigger, which parses the payload anyway, inserts the pending_redemption row and marks the
+-- clone written; a write of the share token's row marks the token written. Whichever of the two comes second
+-- deletes the row (when they run in concurrent transactions, the row lock orders them). A row that stays is a
+-- redemption interrupted on the way: every silo's recovery sweep lists the old ones, has their token grain finish
+-- them (no call for the token is needed) and removes what it settled. The string key of a share token grain is
+-- its grainidextensionstring.
 
 CREATE TABLE IF NOT EXISTS pending_redemption
 (
@@ -14,6 +16,8 @@ CREATE TABLE IF NOT EXISTS pending_redemption
     token_key         text         NOT NULL,
     source_session_id uuid         NOT NULL,
     recorded_at_ms    bigint       NOT NULL,
+    clone_written     boolean      NOT NULL DEFAULT false,
+    token_written     boolean      NOT NULL DEFAULT false,
     CONSTRAINT pk_pending_redemption PRIMARY KEY (service_id, token_key)
 );
 
@@ -57,6 +61,12 @@ BEGIN
                 (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
         ON CONFLICT DO NOTHING;
     END IF;
+    IF doc ->> 'completed_redemption' IS NOT NULL THEN
+        UPDATE pending_redemption SET clone_written = true
+        WHERE service_id = NEW.serviceid AND token_key = doc ->> 'completed_redemption';
+        DELETE FROM pending_redemption
+        WHERE service_id = NEW.serviceid AND token_key = doc ->> 'completed_redemption' AND token_written;
+    END IF;
     RETURN NULL;
 END
 $fn$;
@@ -64,7 +74,10 @@ $fn$;
 CREATE OR REPLACE FUNCTION orleansshare_token_written() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    DELETE FROM pending_redemption WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring;
+    UPDATE pending_redemption SET token_written = true
+    WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring;
+    DELETE FROM pending_redemption
+    WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring AND clone_written;
     RETURN NULL;
 END
 $fn$;

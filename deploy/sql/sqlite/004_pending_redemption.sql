@@ -1,10 +1,12 @@
 -- OrleansShare migration 004 (SQLite): redemptions begun and not yet finished.
 --
--- A redemption writes three grain rows in order: the source session (which records the import and its plan),
--- the clone, the share token ('redeemed'). The source's write carries "pending_redemption": "<token key>" in its
--- payload (only that write does); these triggers copy it into pending_redemption, and any write of that share
--- token's row removes it again. A row that stays is a redemption interrupted after its first step: every silo's
--- recovery sweep lists the old ones and has their token grain finish them, so no call for the token is needed.
+-- A redemption writes three grain rows: first the source session (which records the import and its plan), then
+-- the clone and the share token ('redeemed') together. The source's write carries "pending_redemption": "<token
+-- key>" in its payload and the clone's first write "completed_redemption": "<token key>" (only those writes do);
+-- these triggers insert the pending_redemption row and mark the clone written; a write of the share token's row
+-- marks the token written. Whichever of the two comes second deletes the row. A row that stays is a redemption
+-- interrupted on the way: every silo's recovery sweep lists the old ones, has their token grain finish them (no
+-- call for the token is needed) and removes what it settled.
 
 CREATE TABLE IF NOT EXISTS pending_redemption
 (
@@ -12,6 +14,8 @@ CREATE TABLE IF NOT EXISTS pending_redemption
     token_key         TEXT    NOT NULL,
     source_session_id TEXT    NOT NULL,
     recorded_at_ms    INTEGER NOT NULL,
+    clone_written     INTEGER NOT NULL DEFAULT 0,
+    token_written     INTEGER NOT NULL DEFAULT 0,
     CONSTRAINT PK_pending_redemption PRIMARY KEY (service_id, token_key)
 );
 
@@ -41,16 +45,32 @@ BEGIN
             CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
 END;
 
+CREATE TRIGGER IF NOT EXISTS TR_OrleansStorage_CompletedRedemption_Insert
+AFTER INSERT ON OrleansStorage
+WHEN NEW.GrainTypeString = 'session' AND NEW.PayloadBinary IS NOT NULL
+ AND json_extract(CAST(NEW.PayloadBinary AS TEXT), '$.completed_redemption') IS NOT NULL
+BEGIN
+    UPDATE pending_redemption SET clone_written = 1
+    WHERE service_id = NEW.ServiceId
+      AND token_key = json_extract(CAST(NEW.PayloadBinary AS TEXT), '$.completed_redemption');
+    DELETE FROM pending_redemption
+    WHERE service_id = NEW.ServiceId
+      AND token_key = json_extract(CAST(NEW.PayloadBinary AS TEXT), '$.completed_redemption')
+      AND token_written = 1;
+END;
+
 CREATE TRIGGER IF NOT EXISTS TR_OrleansStorage_TokenWritten_Insert
 AFTER INSERT ON OrleansStorage
 WHEN NEW.GrainTypeString = 'share-token'
 BEGIN
-    DELETE FROM pending_redemption WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString;
+    UPDATE pending_redemption SET token_written = 1 WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString;
+    DELETE FROM pending_redemption WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString AND clone_written = 1;
 END;
 
 CREATE TRIGGER IF NOT EXISTS TR_OrleansStorage_TokenWritten_Update
 AFTER UPDATE OF PayloadBinary ON OrleansStorage
 WHEN NEW.GrainTypeString = 'share-token'
 BEGIN
-    DELETE FROM pending_redemption WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString;
+    UPDATE pending_redemption SET token_written = 1 WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString;
+    DELETE FROM pending_redemption WHERE service_id = NEW.ServiceId AND token_key = NEW.GrainIdExtensionString AND clone_written = 1;
 END;

@@ -273,17 +273,20 @@ public sealed class SessionGrain(
             CreatedAt = plan.StartedAt,
             Sections = source.Sections,
             Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), imported],
-        });
+        }, completedRedemption: plan.TokenKey);
         return View();
     }
 
     Task<Guid?> ISessionGrain.GetOwner() => Task.FromResult(state.RecordExists ? state.State.ApplicationId : (Guid?)null);
 
-    /// <summary>Every change goes through here: <c>pending_redemption</c> is set by the write that records an import only.</summary>
-    private Task Persist(SessionState next, string? pendingRedemption = null)
+    /// <summary>
+    /// Every change goes through here. The redemption markers the storage trigger reads are set by the one write they
+    /// belong to (a source recording an import, a clone's creation) and reset by every other.
+    /// </summary>
+    private Task Persist(SessionState next, string? pendingRedemption = null, string? completedRedemption = null)
     {
         _view = null;
-        return state.WriteAsync(next with { PendingRedemption = pendingRedemption }, this);
+        return state.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
     }
 
     private SessionView View() => _view ??= ToView(state.State);

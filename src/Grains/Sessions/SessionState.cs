@@ -44,8 +44,14 @@ public sealed record SessionState
     [Id(19)] public ImmutableDictionary<Guid, ImportPlan> ExportPlans { get; init; } = ImmutableDictionary<Guid, ImportPlan>.Empty;
 
     /// <summary>
-    /// Set only by the write that records an import: the token key of that redemption. The storage trigger copies it
-    /// into <c>pending_redemption</c>, which the token's <c>redeemed</c> write clears; every other write resets it.
+    /// Set only by the write in which a source records an import: the token key of that redemption. The storage trigger
+    /// copies it into <c>pending_redemption</c>; every other write resets it.
     /// </summary>
     [Id(20)] public string? PendingRedemption { get; init; }
+
+    /// <summary>
+    /// Set only by the write that creates a clone: the token key of its redemption, whose <c>pending_redemption</c> row
+    /// the storage trigger removes; every other write resets it.
+    /// </summary>
+    [Id(21)] public string? CompletedRedemption { get; init; }
 }

@@ -14,8 +14,9 @@ public interface IShareTokenGrain : IGrainWithStringKey
     Task<RedeemResult> Redeem(RedeemRequest request);
 
     /// <summary>
-    /// Completes a redemption that the source <paramref name="sourceSessionId"/> recorded and that never finished
-    /// (the recovery sweep calls it); does nothing for a redeemed token.
+    /// Completes a redemption that the source <paramref name="sourceSessionId"/> recorded and that never finished (the
+    /// recovery sweep calls it): afterwards the token is redeemed with its clone, or (when the source went away before
+    /// a clone was made) nothing was imported and the token is left unredeemed.
     /// </summary>
     [Alias("complete-interrupted")]
     [RetrySafe]

@@ -1,12 +1,12 @@
 namespace OrleansShare.Grains.Sharing;
 
-/// <summary>The durable steps of a redemption, in order: the points at which one can be interrupted.</summary>
+/// <summary>The points at which a redemption can be interrupted, in order.</summary>
 [GenerateSerializer, Alias("sharing.RedemptionStep")]
 public enum RedemptionStep
 {
-    /// <summary>The source recorded <c>imported_by_partner</c> with the plan.</summary>
+    /// <summary>The source recorded <c>imported_by_partner</c> with the plan; neither the clone nor the token is written.</summary>
     SourceRecorded = 1,
 
-    /// <summary>The clone exists; only the token's <c>redeemed</c> is missing.</summary>
-    CloneCreated = 2,
+    /// <summary>The clone's write was sent; the token's <c>redeemed</c> was not.</summary>
+    CloneSent = 2,
 }

@@ -7,12 +7,13 @@ using OrleansShare.Grains.Sessions;
 namespace OrleansShare.Grains.Sharing;
 
 /// <summary>
-/// Redeems a share token at most once. Three writes, each durable before the next: the source records
-/// <c>imported_by_partner</c> with the plan → the clone is created under an id derived from the token id →
-/// the token stores <c>redeemed</c>. Only the call whose <c>redeemed</c> write succeeds reports the import. A
-/// redemption interrupted after the first write is completed from the plan the source keeps: by the next call for
-/// the token, or by the silo's recovery sweep, which finds it through the <c>pending_redemption</c> row that the
-/// source's write created and the token's write removes.
+/// Redeems a share token at most once. Three writes in two steps: the source records <c>imported_by_partner</c>
+/// with the plan; once that is durable, the clone (under an id derived from the token id) and the token's
+/// <c>redeemed</c> are written together, so that group commit sends them in one round trip. Only the call whose
+/// <c>redeemed</c> write succeeds reports the import, and only after both writes are durable. A redemption
+/// interrupted on the way is completed from the plan the source keeps (and the token, once <c>redeemed</c>): by the
+/// next call for the token, or by the silos' recovery sweep, which finds it through the <c>pending_redemption</c>
+/// row that the source's write created and the clone's write removes.
 /// </summary>
 [GrainType("share-token")]
 [Orleans.Placement.PreferLocalPlacement]
@@ -31,12 +32,16 @@ public sealed partial class ShareTokenGrain(
 
     private ISessionGrain Clone => GrainFactory.GetGrain<ISessionGrain>(CloneId);
 
+    /// <summary>Whether this activation has seen this token's clone exist (or has nothing to check).</summary>
+    private bool _cloneConfirmed;
+
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
         var importer = request.ImporterApplicationId;
         switch (state.State.Status)
         {
             case RedemptionStatus.Redeemed:
+                await EnsureCloneAsync();
                 return await AnswerRedeemed(request);
             case RedemptionStatus.Redeeming:
                 return await CompleteFor(request, state.State.Plan! with { TokenKey = TokenKey });
@@ -96,6 +101,7 @@ public sealed partial class ShareTokenGrain(
     {
         if (state.State.Status == RedemptionStatus.Redeemed)
         {
+            await EnsureCloneAsync();
             return RedemptionStatus.Redeemed;
         }
 
@@ -107,10 +113,10 @@ public sealed partial class ShareTokenGrain(
             LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
             await Complete(plan);
         }
-        else if (await CompleteFromCloneAsync() is null)
+        else
         {
-            // The source is gone and no clone was made: nothing was imported. Storing that clears the pending row.
-            await state.WriteAsync(new ShareTokenState { Status = RedemptionStatus.Unredeemed, TokenKey = TokenKey }, this);
+            // The source is gone: finish from the clone if one was made; otherwise nothing was imported.
+            await CompleteFromCloneAsync();
         }
 
         return state.State.Status;
@@ -170,7 +176,10 @@ public sealed partial class ShareTokenGrain(
 
     private async Task<RedeemResult> Complete(ImportPlan plan)
     {
+        // The clone activates (reads its row) while the source records the import: the two share a round trip.
+        var cloneActivated = Clone.GetOwner();
         var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
+        await cloneActivated;
         switch (export.Status)
         {
             case ExportStatus.AlreadyImported:
@@ -182,9 +191,34 @@ public sealed partial class ShareTokenGrain(
         // When the source had recorded this redemption before, its stored plan is the one to finish.
         plan = export.Plan ?? plan;
         interruptions.After(RedemptionStep.SourceRecorded, TokenKey);
-        var clone = await Clone.InitializeAsImport(new ImportSeed(export.Source!, plan));
-        interruptions.After(RedemptionStep.CloneCreated, TokenKey);
+        var clone = Clone.InitializeAsImport(new ImportSeed(export.Source!, plan));
+        interruptions.After(RedemptionStep.CloneSent, TokenKey);
         return await MarkRedeemed(plan, clone);
+    }
+
+    /// <summary>
+    /// A fresh activation that reads <c>redeemed</c> makes sure the clone exists: a crash can land the token's write
+    /// and lose the clone's, which were sent together. Then the clone is made from the plan the token stored.
+    /// </summary>
+    private async Task EnsureCloneAsync()
+    {
+        if (_cloneConfirmed || state.State.Plan is not { SourceSessionId: var sourceId } plan || sourceId == Guid.Empty)
+        {
+            _cloneConfirmed = true;
+            return;
+        }
+
+        if (await Clone.GetOwner() is null)
+        {
+            LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
+            var export = await GrainFactory.GetGrain<ISessionGrain>(sourceId).ExportToPartner(plan);
+            if (export.Source is { } source)
+            {
+                await Clone.InitializeAsImport(new ImportSeed(source, export.Plan ?? plan));
+            }
+        }
+
+        _cloneConfirmed = true;
     }
 
     /// <summary>
@@ -199,19 +233,26 @@ public sealed partial class ShareTokenGrain(
         }
 
         var plan = new ImportPlan { TokenKey = TokenKey, TokenId = TokenId, ImporterApplicationId = importer, NewSessionId = CloneId };
-        return await MarkRedeemed(plan, await Clone.Get(importer));
+        return await MarkRedeemed(plan, Clone.Get(importer));
     }
 
-    /// <summary>Stores <c>redeemed</c>; when another activation stored it first, answers from what that one stored.</summary>
-    private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, SessionView? clone)
+    /// <summary>
+    /// Stores <c>redeemed</c> while the clone's write is under way; answers only once both are durable. When another
+    /// activation stored <c>redeemed</c> first, answers from what that one stored.
+    /// </summary>
+    private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, Task<SessionView?> cloneWrite)
     {
+        var tokenWrite = state.WriteAsync(
+            new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() },
+            this);
+        SessionView? clone;
         try
         {
-            await state.WriteAsync(
-                new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() },
-                this);
+            await Task.WhenAll(cloneWrite, tokenWrite);
+            clone = cloneWrite.Result;
+            _cloneConfirmed = true;
         }
-        catch (InconsistentStateException)
+        catch (InconsistentStateException) when (tokenWrite.IsFaulted && cloneWrite.IsCompletedSuccessfully)
         {
             LogVersionConflict(logger, TokenId);
             await state.ReadStateAsync();

@@ -164,7 +164,7 @@ public static class OrleansShareHosting
         // Interrupted redemptions are found through storage (pending_redemption) and finished by every silo.
         silo.Services.TryAddSingleton<IRedemptionInterruptions, NoRedemptionInterruptions>();
         silo.Services.TryAddSingleton(database);
-        silo.Services.TryAddSingleton<PendingRedemptionQuery>();
+        silo.Services.TryAddSingleton<PendingRedemptions>();
         silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
         silo.Services.AddHostedService<RedemptionRecoveryService>();
         return silo;

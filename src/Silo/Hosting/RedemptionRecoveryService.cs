@@ -8,11 +8,12 @@ namespace OrleansShare.Silo.Hosting;
 
 /// <summary>
 /// Finishes redemptions interrupted between their steps (a silo crash, a lost connection) without waiting for the
-/// importer to call again, whether or not the token has expired since. Every silo sweeps; the token grain serializes
-/// and makes completion idempotent, so two silos finishing the same redemption do it once.
+/// importer to call again, whether or not the token has expired since, and removes each row once its token grain has
+/// settled it (the clone and <c>redeemed</c> both stored, or nothing left to import). Every silo sweeps; the token
+/// grain serializes and makes completion idempotent, so two silos finishing the same redemption do it once.
 /// </summary>
 internal sealed partial class RedemptionRecoveryService(
-    PendingRedemptionQuery pending,
+    PendingRedemptions pending,
     IGrainFactory grains,
     IOptions<RedemptionRecoveryOptions> options,
     TimeProvider time,
@@ -41,6 +42,7 @@ internal sealed partial class RedemptionRecoveryService(
         {
             ct.ThrowIfCancellationRequested();
             var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId);
+            await pending.RemoveAsync(redemption.TokenKey, ct);
             LogFinished(logger, redemption.TokenKey, status);
         }
     }

@@ -16,23 +16,45 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
+    /// <summary>Where the redemption stops: after a step, or with the clone's write lost while the token's landed.</summary>
+    public enum Interruption
+    {
+        AfterSourceRecorded,
+        AfterCloneSent,
+        CloneWriteLost,
+    }
+
     [Theory]
-    [InlineData(RedemptionStep.SourceRecorded)]
-    [InlineData(RedemptionStep.CloneCreated)]
-    public async Task AnInterruptedRedemptionIsFinishedWithoutAnotherCall(RedemptionStep step)
+    [InlineData(Interruption.AfterSourceRecorded)]
+    [InlineData(Interruption.AfterCloneSent)]
+    [InlineData(Interruption.CloneWriteLost)]
+    public async Task AnInterruptedRedemptionIsFinishedWithoutAnotherCall(Interruption interruption)
     {
         var sourceApp = await fixture.CreateApplicationAsync("source");
         var importer = await fixture.CreateApplicationAsync("importer");
         var source = await fixture.CreateApprovedSessionAsync(sourceApp);
         var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
         var cloneId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey);
-        fixture.Interruptions.InterruptOnce(tokenKey, step);
+        switch (interruption)
+        {
+            case Interruption.AfterSourceRecorded:
+                fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceRecorded);
+                break;
+            case Interruption.AfterCloneSent:
+                fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.CloneSent);
+                break;
+            default:
+                fixture.Faults.FailNextWrite<SessionState>(s => s.CompletedRedemption == tokenKey, afterCommit: false);
+                break;
+        }
 
         await Assert.ThrowsAnyAsync<Exception>(() => fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source)));
 
+        Assert.True(fixture.Faults.AllUsed);
         var stored = await WaitForStoredStatusAsync(tokenKey, RedemptionStatus.Redeemed);
         Assert.Equal(RedemptionStatus.Redeemed, stored.Status);
         Assert.Equal(cloneId, stored.Plan!.NewSessionId);
+        await WaitUntilNoneIsPendingAsync();
 
         var grains = fixture.GrainsOn(1);
         var clone = await grains.GetGrain<ISessionGrain>(cloneId).Get(importer.ApplicationId);
@@ -40,7 +62,6 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         Assert.Equal(source.SessionId, clone.SharedFromSession);
         Assert.Equal(ClusterFixture.SeedSection, clone.Sections["id_verifications"]);
         Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importer.ApplicationId));
-        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
 
         // A later token for the same source and partner is refused, naming the existing clone.
         var later = await grains.GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString()))
@@ -65,10 +86,22 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         await Assert.ThrowsAnyAsync<Exception>(() => fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source)));
         Assert.True(await fixture.GrainsOn(1).GetGrain<ISessionGrain>(source.SessionId).Delete(sourceApp.ApplicationId));
 
-        var stored = await WaitForStoredStatusAsync(tokenKey, RedemptionStatus.Unredeemed);
-        Assert.Equal(RedemptionStatus.Unredeemed, stored.Status);
+        await WaitUntilNoneIsPendingAsync();
+        var stored = new GrainState<ShareTokenState>();
+        await ClusterFixture.StorageOn(fixture.Silos[0]).ReadStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
+        Assert.False(stored.RecordExists && stored.State!.Status == RedemptionStatus.Redeemed, "The token was spent without a session.");
         Assert.Equal(0, await fixture.CountIndexedSessionsAsync(importer.ApplicationId));
-        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
+    }
+
+    /// <summary>Waits until the sweep has settled every pending redemption (its rows are gone).</summary>
+    private async Task WaitUntilNoneIsPendingAsync()
+    {
+        var started = DateTime.UtcNow;
+        while (await fixture.CountPendingRedemptionsAsync() > 0)
+        {
+            Assert.True(DateTime.UtcNow - started < Deadline, $"Pending redemptions were not settled within {Deadline.TotalSeconds} s.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        }
     }
 
     /// <summary>Reads the token's row through grain storage (activating nothing) until it has a row with <paramref name="status"/>.</summary>

@@ -64,6 +64,33 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
         await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
     }
 
+    /// <summary>
+    /// The clone and the token's <c>redeemed</c> are written together; a crash can keep the token's and lose the
+    /// clone's. The next call (from a stale activation or a fresh one) makes the clone from the plan and names it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ATokenRedeemedWhoseCloneWasLostGetsItsCloneOnTheNextCall(bool staleActivation)
+    {
+        var (sourceApp, importerApp, _, source, tokenKey, plan) = await ArrangeAsync();
+        if (staleActivation)
+        {
+            Assert.Equal(RedemptionStatus.Unredeemed, await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
+        }
+
+        var export = await fixture.GrainsOn(0).GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
+        Assert.Equal(ExportStatus.Ready, export.Status);
+        var stored = new GrainState<ShareTokenState> { State = new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = tokenKey, Plan = plan } };
+        await ClusterFixture.StorageOn(fixture.Silos[1]).WriteStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
+
+        var first = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importerApp, sourceApp, source));
+
+        Assert.Equal(RedeemStatus.AlreadyImported, first.Status);
+        Assert.Equal(plan.NewSessionId, first.ExistingSessionId);
+        await AssertPlanCompletedOnceAsync(sourceApp, importerApp, source, tokenKey, plan);
+    }
+
     [Fact]
     public async Task ATokenLeftRedeemingIsNeverAnsweredToAnotherImporter()
     {

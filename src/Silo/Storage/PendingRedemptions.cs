@@ -4,11 +4,14 @@ using System.Globalization;
 namespace OrleansShare.Silo.Storage;
 
 /// <summary>
-/// Reads <c>pending_redemption</c>, which storage triggers keep: a row from the write in which a source session
-/// records an import until the first write of that import's share token.
+/// The <c>pending_redemption</c> rows, which storage triggers keep: one from the write in which a source session
+/// records an import until both the clone and the token's <c>redeemed</c> are written. The recovery sweep lists the
+/// old ones and removes each it has settled.
 /// </summary>
-public sealed class PendingRedemptionQuery(Database database, TimeProvider time)
+public sealed class PendingRedemptions(Database database, TimeProvider time)
 {
+    private const string RemoveSql = "DELETE FROM pending_redemption WHERE service_id = @ServiceId AND token_key = @TokenKey;";
+
     private const string OldestSql = """
         SELECT token_key, source_session_id
         FROM pending_redemption
@@ -38,6 +41,17 @@ public sealed class PendingRedemptionQuery(Database database, TimeProvider time)
         }
 
         return pending;
+    }
+
+    /// <summary>Removes the row of a redemption the sweep has settled (finished, or found with nothing to finish).</summary>
+    public async Task RemoveAsync(string tokenKey, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = RemoveSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "TokenKey", tokenKey, DbType.String);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static void AddParameter(IDbCommand command, string name, object value, DbType type)
