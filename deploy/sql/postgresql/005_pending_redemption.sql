@@ -5,10 +5,14 @@
 -- key>" in its payload and the clone's first write "completed_redemption": "<token key>" (only those writes do);
 -- the session index trigger, which parses the payload anyway, inserts the pending_redemption row and marks the
 -- clone written; a write of the share token's row marks the token written. Whichever of the two comes second
--- deletes the row (when they run in concurrent transactions, the row lock orders them). A row that stays is a
--- redemption interrupted on the way: every silo's recovery sweep lists the old ones, has their token grain finish
+-- deletes the row (one statement each: the first marks, the second deletes; in the rare race of two concurrent
+-- transactions that both only mark, the row stays and the sweep removes it). A row that stays is a redemption
+-- interrupted on the way, or settled in such a race: every silo's recovery sweep lists the old ones, has their token grain finish
 -- them (no call for the token is needed) and removes what it settled. The string key of a share token grain is
 -- its grainidextensionstring.
+--
+-- The session index function is replaced here with the same body plus those two statements, and an upsert that
+-- leaves the index row alone when nothing it holds changed.
 
 CREATE TABLE IF NOT EXISTS pending_redemption
 (
@@ -52,7 +56,13 @@ BEGIN
             status         = EXCLUDED.status,
             vendor_data    = EXCLUDED.vendor_data,
             workflow_id    = EXCLUDED.workflow_id,
-            created_at_ms  = EXCLUDED.created_at_ms;
+            created_at_ms  = EXCLUDED.created_at_ms
+        -- Most session writes (an audit entry, a review comment) change nothing the index holds: keep the row as it is.
+        WHERE (session_index.application_id, session_index.session_number, session_index.session_kind, session_index.status,
+               session_index.vendor_data, session_index.workflow_id, session_index.created_at_ms)
+              IS DISTINCT FROM
+              (EXCLUDED.application_id, EXCLUDED.session_number, EXCLUDED.session_kind, EXCLUDED.status,
+               EXCLUDED.vendor_data, EXCLUDED.workflow_id, EXCLUDED.created_at_ms);
     END IF;
 
     IF doc ->> 'pending_redemption' IS NOT NULL THEN
@@ -62,10 +72,12 @@ BEGIN
         ON CONFLICT DO NOTHING;
     END IF;
     IF doc ->> 'completed_redemption' IS NOT NULL THEN
-        UPDATE pending_redemption SET clone_written = true
-        WHERE service_id = NEW.serviceid AND token_key = doc ->> 'completed_redemption';
         DELETE FROM pending_redemption
         WHERE service_id = NEW.serviceid AND token_key = doc ->> 'completed_redemption' AND token_written;
+        IF NOT FOUND THEN
+            UPDATE pending_redemption SET clone_written = true
+            WHERE service_id = NEW.serviceid AND token_key = doc ->> 'completed_redemption';
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -74,10 +86,12 @@ $fn$;
 CREATE OR REPLACE FUNCTION orleansshare_token_written() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    UPDATE pending_redemption SET token_written = true
-    WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring;
     DELETE FROM pending_redemption
     WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring AND clone_written;
+    IF NOT FOUND THEN
+        UPDATE pending_redemption SET token_written = true
+        WHERE service_id = NEW.serviceid AND token_key = NEW.grainidextensionstring;
+    END IF;
     RETURN NULL;
 END
 $fn$;

@@ -4,7 +4,7 @@ namespace OrleansShare.Grains.Sharing;
 
 public sealed partial class ShareTokenGrain
 {
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug,
         Message = "Share token {TokenId} redeemed into session {SessionId} for application {ApplicationId}")]
     private static partial void LogRedeemed(ILogger logger, string tokenId, Guid sessionId, Guid applicationId);
 

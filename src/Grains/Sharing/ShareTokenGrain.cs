@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using OrleansShare.Grains.Applications;
@@ -18,11 +19,19 @@ namespace OrleansShare.Grains.Sharing;
 [GrainType("share-token")]
 [Orleans.Placement.PreferLocalPlacement]
 public sealed partial class ShareTokenGrain(
-    [PersistentState(StateNames.ShareToken, StorageNames.Grains)] IPersistentState<ShareTokenState> state,
+    [FromKeyedServices(StorageNames.Grains)] IGrainStorage storage,
     TimeProvider time,
     IRedemptionInterruptions interruptions,
     ILogger<ShareTokenGrain> logger) : Grain, IShareTokenGrain
 {
+    private LazyPersistentState<ShareTokenState>? _state;
+
+    /// <summary>
+    /// The token's row, read when a call needs it rather than at activation: a token being redeemed for the first time
+    /// has none, and its source says whether a redemption was begun before (then the row is read). The one write,
+    /// <c>redeemed</c>, is an insert that a row already there refuses, so nothing is redeemed twice unread.
+    /// </summary>
+    private LazyPersistentState<ShareTokenState> Stored => _state ??= new(storage, StateNames.ShareToken, this.GetGrainId());
     private string TokenKey => this.GetPrimaryKeyString();
 
     private string TokenId => ShareTokenKey.ToTokenId(TokenKey);
@@ -38,17 +47,23 @@ public sealed partial class ShareTokenGrain(
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
         var importer = request.ImporterApplicationId;
-        switch (state.State.Status)
+        if (Stored.IsRead && await AnswerFromStoredAsync(request) is { } known)
         {
-            case RedemptionStatus.Redeemed:
-                await EnsureCloneAsync();
-                return await AnswerRedeemed(request);
-            case RedemptionStatus.Redeeming:
-                return await CompleteFor(request, state.State.Plan! with { TokenKey = TokenKey });
+            return known;
         }
 
         var check = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId)
             .CheckImport(new ImportCheck(request.SourceApplicationId, request.Kind, importer, CloneId));
+        if (check.Status is ExportStatus.Begun or ExportStatus.SourceMissing && !Stored.IsRead)
+        {
+            // A redemption of this token was begun before, or its source is gone: what the token stored decides first.
+            await Stored.ReadStateAsync();
+            if (await AnswerFromStoredAsync(request) is { } stored)
+            {
+                return stored;
+            }
+        }
+
         switch (check.Status)
         {
             case ExportStatus.SourceMissing:
@@ -99,14 +114,15 @@ public sealed partial class ShareTokenGrain(
 
     async Task<RedemptionStatus> IShareTokenGrain.CompleteInterrupted(Guid sourceSessionId)
     {
-        if (state.State.Status == RedemptionStatus.Redeemed)
+        await Stored.EnsureReadAsync();
+        if (Stored.State.Status == RedemptionStatus.Redeemed)
         {
             await EnsureCloneAsync();
             return RedemptionStatus.Redeemed;
         }
 
-        var plan = state.State.Status == RedemptionStatus.Redeeming
-            ? state.State.Plan! with { TokenKey = TokenKey }
+        var plan = Stored.State.Status == RedemptionStatus.Redeeming
+            ? Stored.State.Plan! with { TokenKey = TokenKey }
             : await GrainFactory.GetGrain<ISessionGrain>(sourceSessionId).FindExportPlan(TokenKey);
         if (plan is not null)
         {
@@ -119,10 +135,29 @@ public sealed partial class ShareTokenGrain(
             await CompleteFromCloneAsync();
         }
 
-        return state.State.Status;
+        return Stored.State.Status;
     }
 
-    Task<RedemptionStatus> IShareTokenGrain.GetStatus() => Task.FromResult(state.State.Status);
+    async Task<RedemptionStatus> IShareTokenGrain.GetStatus()
+    {
+        await Stored.EnsureReadAsync();
+        return Stored.State.Status;
+    }
+
+    /// <summary>The answer the token's stored state gives by itself: redeemed, or (a row of an earlier version) redeeming.</summary>
+    private async Task<RedeemResult?> AnswerFromStoredAsync(RedeemRequest request)
+    {
+        switch (Stored.State.Status)
+        {
+            case RedemptionStatus.Redeemed:
+                await EnsureCloneAsync();
+                return await AnswerRedeemed(request);
+            case RedemptionStatus.Redeeming:
+                return await CompleteFor(request, Stored.State.Plan! with { TokenKey = TokenKey });
+            default:
+                return null;
+        }
+    }
 
     /// <summary>
     /// A repeat of the call that began the redemption (same <see cref="RedeemRequest.CallId"/>; its answer was lost
@@ -130,7 +165,7 @@ public sealed partial class ShareTokenGrain(
     /// </summary>
     private async Task<RedeemResult> AnswerRedeemed(RedeemRequest request)
     {
-        if (state.State is { Status: RedemptionStatus.Redeemed, Plan: { CallId: { } callId } plan }
+        if (Stored.State is { Status: RedemptionStatus.Redeemed, Plan: { CallId: { } callId } plan }
             && callId == request.CallId && plan.ImporterApplicationId == request.ImporterApplicationId
             && await Clone.Get(plan.ImporterApplicationId) is { } clone)
         {
@@ -142,7 +177,7 @@ public sealed partial class ShareTokenGrain(
 
     /// <summary>"Already imported", naming the clone to the importer it was made for and to no one else.</summary>
     private RedeemResult AlreadyRedeemedFor(Guid callerApplicationId) =>
-        state.State is { Status: RedemptionStatus.Redeemed, Plan: { } plan } && plan.ImporterApplicationId == callerApplicationId
+        Stored.State is { Status: RedemptionStatus.Redeemed, Plan: { } plan } && plan.ImporterApplicationId == callerApplicationId
             ? RedeemResult.AlreadyImportedAs(plan.NewSessionId)
             : RedeemResult.Of(RedeemStatus.AlreadyImported);
 
@@ -153,9 +188,14 @@ public sealed partial class ShareTokenGrain(
     private async Task<RedeemResult> CompleteFor(RedeemRequest request, ImportPlan plan)
     {
         var result = await Complete(plan);
+        if (result is { Status: RedeemStatus.AlreadyImported, Session: null } && Stored.State.Status == RedemptionStatus.Redeemed)
+        {
+            // Another activation stored redeemed first: the call that began the redemption still gets its clone.
+            return await AnswerRedeemed(request);
+        }
 
         // The plan that was finished may be one stored earlier (by another call, or another activation).
-        var finished = state.State is { Status: RedemptionStatus.Redeemed, Plan: { } stored } ? stored : plan;
+        var finished = Stored.State is { Status: RedemptionStatus.Redeemed, Plan: { } stored } ? stored : plan;
         return ForCaller(request, result, finished.CallId);
     }
 
@@ -202,7 +242,7 @@ public sealed partial class ShareTokenGrain(
     /// </summary>
     private async Task EnsureCloneAsync()
     {
-        if (_cloneConfirmed || state.State.Plan is not { SourceSessionId: var sourceId } plan || sourceId == Guid.Empty)
+        if (_cloneConfirmed || Stored.State.Plan is not { SourceSessionId: var sourceId } plan || sourceId == Guid.Empty)
         {
             _cloneConfirmed = true;
             return;
@@ -242,9 +282,8 @@ public sealed partial class ShareTokenGrain(
     /// </summary>
     private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, Task<SessionView?> cloneWrite)
     {
-        var tokenWrite = state.WriteAsync(
-            new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() },
-            this);
+        var redeemed = new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() };
+        var tokenWrite = Stored.WriteAsync(redeemed, this);
         SessionView? clone;
         try
         {
@@ -255,8 +294,16 @@ public sealed partial class ShareTokenGrain(
         catch (InconsistentStateException) when (tokenWrite.IsFaulted && cloneWrite.IsCompletedSuccessfully)
         {
             LogVersionConflict(logger, TokenId);
-            await state.ReadStateAsync();
-            return AlreadyRedeemedFor(plan.ImporterApplicationId);
+            await Stored.ReadStateAsync();
+            if (Stored.State.Status != RedemptionStatus.Redeeming)
+            {
+                return AlreadyRedeemedFor(plan.ImporterApplicationId);
+            }
+
+            // A row of an earlier version, left 'redeeming' by a crash: this redemption, of the same clone, finishes it.
+            await Stored.WriteAsync(redeemed, this);
+            clone = cloneWrite.Result;
+            _cloneConfirmed = true;
         }
 
         if (clone is null)
@@ -272,8 +319,8 @@ public sealed partial class ShareTokenGrain(
     /// <summary>Another activation of this token may have written: decide from what storage holds.</summary>
     private async Task<RedeemResult> DecideFromStorage(RedeemRequest request)
     {
-        await state.ReadStateAsync();
-        return state.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
+        await Stored.ReadStateAsync();
+        return Stored.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
             ? await CompleteFor(request, theirs with { TokenKey = TokenKey })
             : await AnswerRedeemed(request);
     }

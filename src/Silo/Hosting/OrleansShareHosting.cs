@@ -93,7 +93,22 @@ public static class OrleansShareHosting
     public static StorageOptions ReadStorageOptions(IConfiguration configuration)
     {
         var storage = new StorageOptions();
-        configuration.GetSection(StorageOptions.SectionName).Bind(storage);
+        try
+        {
+            configuration.GetSection(StorageOptions.SectionName).Bind(storage);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(StorageOptions.SectionName, typeof(StorageOptions),
+                [$"Storage__GroupCommit must be true or false and Storage__BatchesInFlight a whole number: {ex.Message}"]);
+        }
+
+        if (storage.BatchesInFlight is < 1 or > 64)
+        {
+            throw new OptionsValidationException(StorageOptions.SectionName, typeof(StorageOptions),
+                [$"Storage__BatchesInFlight must be from 1 to 64, not {storage.BatchesInFlight}."]);
+        }
+
         return storage;
     }
 
@@ -149,7 +164,8 @@ public static class OrleansShareHosting
     {
         if (storage?.GroupCommit ?? true)
         {
-            silo.AddGroupCommitGrainStorage(StorageNames.Grains, database);
+            silo.AddGroupCommitGrainStorage(StorageNames.Grains, database,
+                new GroupCommitOptions { MaxBatchesInFlight = storage?.BatchesInFlight ?? new StorageOptions().BatchesInFlight });
         }
         else
         {

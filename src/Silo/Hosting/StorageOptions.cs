@@ -15,5 +15,11 @@ public sealed class StorageOptions
     /// </summary>
     public bool GroupCommit { get; set; } = true;
 
+    /// <summary>
+    /// <c>Storage__BatchesInFlight</c>: group-commit batches a silo has at the database at once. More than one lets
+    /// the database work on several batches in parallel (each on its own connection) instead of one backend at a time.
+    /// </summary>
+    public int BatchesInFlight { get; set; } = 1;
+
     public const string DatabaseFileName = "orleansshare.db";
 }
