@@ -282,7 +282,7 @@ public sealed partial class ShareTokenGrain(
     /// </summary>
     private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, Task<SessionView?> cloneWrite)
     {
-        var redeemed = new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = TokenKey, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() };
+        var redeemed = new ShareTokenState { Status = RedemptionStatus.Redeemed, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() };
         var tokenWrite = Stored.WriteAsync(redeemed, this);
         SessionView? clone;
         try

@@ -79,7 +79,7 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
 
         var export = await fixture.GrainsOn(0).GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
         Assert.Equal(ExportStatus.Ready, export.Status);
-        var stored = new GrainState<ShareTokenState> { State = new ShareTokenState { Status = RedemptionStatus.Redeemed, TokenKey = tokenKey, Plan = plan } };
+        var stored = new GrainState<ShareTokenState> { State = new ShareTokenState { Status = RedemptionStatus.Redeemed, Plan = plan } };
         await ClusterFixture.StorageOn(fixture.Silos[1]).WriteStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
 
         var first = await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importerApp, sourceApp, source));
