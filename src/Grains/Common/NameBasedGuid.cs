@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -6,8 +7,18 @@ namespace OrleansShare.Grains.Common;
 /// <summary>Name-based (version 5, SHA-1) UUIDs: the same namespace and name always give the same id.</summary>
 public static class NameBasedGuid
 {
-    /// <summary>Namespace of clone session ids, derived from share token ids.</summary>
+    /// <summary>Namespace of the clone session ids of earlier versions, which were derived from share token ids.</summary>
     public static readonly Guid ImportedSessions = new("5d0f6c1e-8a47-4b8e-9a51-0c2d3e4f5a6b");
+
+    /// <summary>Namespace of clone session ids derived from the source session and the importing application.</summary>
+    public static readonly Guid Imports = new("9b3c2f60-71d4-4e0a-8c5e-2a6f1d7e4b93");
+
+    /// <summary>
+    /// The id of the one session that <paramref name="sourceSessionId"/> can be imported as in
+    /// <paramref name="importerApplicationId"/>: whichever token imports it, storage holds one row under this id.
+    /// </summary>
+    public static Guid ForImport(Guid sourceSessionId, Guid importerApplicationId) =>
+        Create(Imports, string.Create(CultureInfo.InvariantCulture, $"{sourceSessionId:N}/{importerApplicationId:N}"));
 
     public static Guid Create(Guid namespaceId, string name)
     {

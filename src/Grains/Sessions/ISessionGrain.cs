@@ -28,28 +28,44 @@ public interface ISessionGrain : IGrainWithGuidKey
     [Alias("share")]
     Task<ShareResult> Share(ShareCommand command);
 
-    /// <summary>Whether this session can be imported as asked, without changing anything.</summary>
-    [Alias("check-import")]
+    /// <summary>
+    /// Whether this session can be imported as asked, and the snapshot to clone: <c>Ready</c> (nothing recorded yet;
+    /// the importer is held for this token until <see cref="RecordExport"/>, so another token of the same importer is
+    /// refused meanwhile), <c>Begun</c> (this token's import was recorded before, with its plan), <c>AlreadyImported</c>
+    /// (another token's), or <c>SourceMissing</c>. Changes nothing stored.
+    /// </summary>
+    [Alias("begin-export")]
     [RetrySafe]
-    Task<ExportResult> CheckImport(ImportCheck check);
+    Task<ExportResult> BeginExport(ExportRequest request);
 
     /// <summary>
-    /// Records <c>imported_by_partner</c> with the plan and returns the snapshot to clone. Idempotent for the same
-    /// clone; a second import into the same partner application is refused, naming the first.
+    /// Records <c>imported_by_partner</c> with the plan, unless an import into that application is recorded already
+    /// (then nothing changes); sent together with the clone's and the token's writes.
     /// </summary>
-    [Alias("export-to-partner")]
+    [Alias("record-export")]
     [RetrySafe]
-    Task<ExportResult> ExportToPartner(ImportPlan plan);
+    Task RecordExport(ImportPlan plan);
 
-    /// <summary>The plan of this session's import by the token <paramref name="tokenKey"/>, when it recorded one.</summary>
-    [Alias("find-export-plan")]
+    /// <summary>Lets go of an importer held by <see cref="BeginExport"/> for a token whose import will not go on.</summary>
+    [Alias("abandon-export")]
     [RetrySafe]
-    Task<ImportPlan?> FindExportPlan(string tokenKey);
+    Task AbandonExport(Guid importerApplicationId, string tokenKey);
 
-    /// <summary>Creates this session as a clone; idempotent. Null when this id was deleted.</summary>
+    /// <summary>
+    /// The plan of the redemption by <paramref name="tokenKey"/> that this session recorded: as its source (the plan it
+    /// exported under) or as its clone (the plan it was made from).
+    /// </summary>
+    [Alias("find-redemption-plan")]
+    [RetrySafe]
+    Task<ImportPlan?> FindRedemptionPlan(string tokenKey);
+
+    /// <summary>
+    /// Creates this session as the clone of <paramref name="seed"/>, with no storage read when the id is new (the insert
+    /// is refused when a row exists, and the row then decides). Idempotent for the same token.
+    /// </summary>
     [Alias("initialize-as-import")]
     [RetrySafe]
-    Task<SessionView?> InitializeAsImport(ImportSeed seed);
+    Task<CloneResult> InitializeAsImport(ImportSeed seed);
 
     /// <summary>The application this id was created in, deleted or not; null when it was never created.</summary>
     [Alias("get-owner")]

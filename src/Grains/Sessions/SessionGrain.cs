@@ -1,26 +1,43 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Sessions;
 
+/// <summary>
+/// One session. Its row is read when a call first needs it, not at activation: a session being created, or a clone
+/// being made, has none, and its first write is an insert that a row already there refuses.
+/// </summary>
 [GrainType("session")]
 [Orleans.Placement.PreferLocalPlacement]
 public sealed class SessionGrain(
-    [PersistentState(StateNames.Session, StorageNames.Grains)] IPersistentState<SessionState> state,
+    [FromKeyedServices(StorageNames.Grains)] IGrainStorage storage,
     TimeProvider time) : Grain, ISessionGrain
 {
+    /// <summary>How long an importer held by <see cref="ISessionGrain.BeginExport"/> stays held without its record.</summary>
+    private static readonly TimeSpan ExportHold = TimeSpan.FromSeconds(30);
+
+    private LazyPersistentState<SessionState>? _state;
+
     /// <summary>The view of the stored state, built once per change: reads are answered without copying the session.</summary>
     private SessionView? _view;
 
-    private bool Live => state.RecordExists && !state.State.Deleted;
+    /// <summary>Importers held for a token between <c>BeginExport</c> and <c>RecordExport</c>: memory only, never stored.</summary>
+    private readonly Dictionary<Guid, (string TokenKey, DateTimeOffset Since)> _exportsUnderWay = [];
 
-    private bool OwnedBy(Guid applicationId) => Live && state.State.ApplicationId == applicationId;
+    private LazyPersistentState<SessionState> Stored => _state ??= new(storage, StateNames.Session, this.GetGrainId());
+
+    private bool Live => Stored.RecordExists && !Stored.State.Deleted;
+
+    private bool OwnedBy(Guid applicationId) => Live && Stored.State.ApplicationId == applicationId;
 
     async Task<CreateSessionResult> ISessionGrain.Create(CreateSessionCommand command)
     {
-        if (state.RecordExists)
+        // Not read first: the id is new, and the insert is refused (a version conflict) if a row has it after all.
+        if (Stored.RecordExists)
         {
             throw new InvalidOperationException($"Session {this.GetPrimaryKey()} already exists.");
         }
@@ -54,16 +71,21 @@ public sealed class SessionGrain(
         return new CreateSessionResult(PreparationStatus.Ready, View());
     }
 
-    Task<SessionView?> ISessionGrain.Get(Guid applicationId) => Task.FromResult(OwnedBy(applicationId) ? View() : null);
+    async Task<SessionView?> ISessionGrain.Get(Guid applicationId)
+    {
+        await Stored.EnsureReadAsync();
+        return OwnedBy(applicationId) ? View() : null;
+    }
 
     async Task<SessionResult> ISessionGrain.RecordDecision(Guid applicationId, DecisionCommand command)
     {
+        await Stored.EnsureReadAsync();
         if (!OwnedBy(applicationId))
         {
             return SessionResult.NotFound;
         }
 
-        var kind = state.State.SessionKind;
+        var kind = Stored.State.SessionKind;
         if (!SessionStatuses.IsFinished(kind, command.Status))
         {
             return SessionResult.Invalid("status", $"A decision must carry a finished status of a {kind.ToWire()} session: {string.Join(", ", SessionStatuses.Finished(kind))}.");
@@ -78,39 +100,41 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(ActivityActions.DecisionRecorded, command.Actor, command.Status, null, time.UtcNowMilliseconds(), null);
-        await Persist(state.State with
+        await Persist(Stored.State with
         {
             Status = command.Status,
-            Sections = state.State.Sections.SetItems(command.Sections),
-            Activity = state.State.Activity.Add(entry),
+            Sections = Stored.State.Sections.SetItems(command.Sections),
+            Activity = Stored.State.Activity.Add(entry),
         });
         return SessionResult.Ok(View(), entry);
     }
 
     async Task<SessionResult> ISessionGrain.Review(Guid applicationId, ReviewCommand command)
     {
+        await Stored.EnsureReadAsync();
         if (!OwnedBy(applicationId))
         {
             return SessionResult.NotFound;
         }
 
-        var kind = state.State.SessionKind;
+        var kind = Stored.State.SessionKind;
         if (command.NewStatus is { } status && !SessionStatuses.IsReviewable(kind, status))
         {
             return SessionResult.Invalid("new_status", $"A reviewer may set a {kind.ToWire()} session to: {string.Join(", ", SessionStatuses.Reviewable(kind))}.");
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
-        await Persist(state.State with
+        await Persist(Stored.State with
         {
-            Status = command.NewStatus ?? state.State.Status,
-            Activity = state.State.Activity.Add(entry),
+            Status = command.NewStatus ?? Stored.State.Status,
+            Activity = Stored.State.Activity.Add(entry),
         });
         return SessionResult.Ok(View(), entry);
     }
 
     async Task<bool> ISessionGrain.Delete(Guid applicationId)
     {
+        await Stored.EnsureReadAsync();
         if (!OwnedBy(applicationId))
         {
             return false;
@@ -118,10 +142,10 @@ public sealed class SessionGrain(
 
         await Persist(new SessionState
         {
-            SessionId = state.State.SessionId,
-            ApplicationId = state.State.ApplicationId,
-            SessionKind = state.State.SessionKind,
-            CreatedAt = state.State.CreatedAt,
+            SessionId = Stored.State.SessionId,
+            ApplicationId = Stored.State.ApplicationId,
+            SessionKind = Stored.State.SessionKind,
+            CreatedAt = Stored.State.CreatedAt,
             Deleted = true,
         });
         return true;
@@ -129,16 +153,17 @@ public sealed class SessionGrain(
 
     async Task<ShareResult> ISessionGrain.Share(ShareCommand command)
     {
+        await Stored.EnsureReadAsync();
         // API.md's order: the session, its status, the body, the target application, then the lifetime.
         if (!OwnedBy(command.ApplicationId))
         {
             return new ShareResult(ShareStatus.NotFound, default);
         }
 
-        var kind = state.State.SessionKind;
-        if (!SessionStatuses.IsFinished(kind, state.State.Status))
+        var kind = Stored.State.SessionKind;
+        if (!SessionStatuses.IsFinished(kind, Stored.State.Status))
         {
-            return new ShareResult(ShareStatus.NotFinished, kind, state.State.Status);
+            return new ShareResult(ShareStatus.NotFinished, kind, Stored.State.Status);
         }
 
         if (!command.BodyValid)
@@ -170,67 +195,92 @@ public sealed class SessionGrain(
             .Add("expires_at", expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
             .Add("api_key_id", command.ApiKeyId.ToString());
         var entry = new ActivityEntry(ActivityActions.Shared, command.Actor, null, null, time.UtcNowMilliseconds(), details);
-        await Persist(state.State with { Activity = state.State.Activity.Add(entry) });
+        await Persist(Stored.State with { Activity = Stored.State.Activity.Add(entry) });
         return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 
-    Task<ExportResult> ISessionGrain.CheckImport(ImportCheck check)
+    async Task<ExportResult> ISessionGrain.BeginExport(ExportRequest request)
     {
-        if (!OwnedBy(check.SourceApplicationId) || state.State.SessionKind != check.Kind)
-        {
-            return Task.FromResult(new ExportResult(ExportStatus.SourceMissing));
-        }
-
-        return Task.FromResult(ExistingImport(check.ImporterApplicationId, check.CloneId) ?? new ExportResult(ExportStatus.Ready));
-    }
-
-    async Task<ExportResult> ISessionGrain.ExportToPartner(ImportPlan plan)
-    {
-        if (!OwnedBy(plan.SourceApplicationId) || state.State.SessionKind != plan.Kind)
+        await Stored.EnsureReadAsync();
+        if (!OwnedBy(request.SourceApplicationId) || Stored.State.SessionKind != request.Kind)
         {
             return new ExportResult(ExportStatus.SourceMissing);
         }
 
-        if (ExistingImport(plan.ImporterApplicationId, plan.NewSessionId) is { } existing)
+        var importer = request.ImporterApplicationId;
+        if (Stored.State.ImportedInto.TryGetValue(importer, out var importedAs))
         {
-            // The same redemption again (a retry, or the completion of an interrupted one): nothing more to record.
-            return existing.Status == ExportStatus.Begun ? new ExportResult(ExportStatus.Ready, View(), existing.Plan) : existing;
+            return Stored.State.ExportPlans.GetValueOrDefault(importer) is { } plan && plan.TokenKey == request.TokenKey
+                ? new ExportResult(ExportStatus.Begun, View(), plan)
+                : new ExportResult(ExportStatus.AlreadyImported, ExistingSessionId: importedAs);
         }
 
-        var source = View();
-        var details = ImmutableDictionary<string, string>.Empty
-            .Add("partner_application_id", plan.ImporterApplicationId.ToString())
-            .Add("partner_session_id", plan.NewSessionId.ToString())
-            .Add("token_id", plan.TokenId);
-        var entry = new ActivityEntry(ActivityActions.ImportedByPartner, plan.Actor, null, null, time.UtcNowMilliseconds(), details);
-        await Persist(
-            state.State with
-            {
-                ImportedInto = state.State.ImportedInto.Add(plan.ImporterApplicationId, plan.NewSessionId),
-                ExportPlans = state.State.ExportPlans.SetItem(plan.ImporterApplicationId, plan),
-                Activity = state.State.Activity.Add(entry),
-            },
-            pendingRedemption: plan.TokenKey);
-        return new ExportResult(ExportStatus.Ready, source, plan);
+        var now = time.GetUtcNow();
+        if (_exportsUnderWay.TryGetValue(importer, out var held) && held.TokenKey != request.TokenKey && now - held.Since < ExportHold)
+        {
+            // Another token of the same importer is being redeemed: its clone is the one import this application gets.
+            return new ExportResult(ExportStatus.AlreadyImported, ExistingSessionId: NameBasedGuid.ForImport(this.GetPrimaryKey(), importer));
+        }
+
+        _exportsUnderWay[importer] = (request.TokenKey, now);
+        return new ExportResult(ExportStatus.Ready, View());
     }
 
-    Task<ImportPlan?> ISessionGrain.FindExportPlan(string tokenKey) =>
-        Task.FromResult(Live ? state.State.ExportPlans.Values.FirstOrDefault(p => p.TokenKey == tokenKey) : null);
-
-    /// <summary>
-    /// The import of this session into <paramref name="importerApplicationId"/> when there is one: <c>Begun</c> when it
-    /// is the clone <paramref name="cloneId"/> (the same token), else <c>AlreadyImported</c> naming that earlier clone.
-    /// </summary>
-    private ExportResult? ExistingImport(Guid importerApplicationId, Guid cloneId)
+    async Task ISessionGrain.RecordExport(ImportPlan plan)
     {
-        if (!state.State.ImportedInto.TryGetValue(importerApplicationId, out var importedAs))
+        try
+        {
+            await Stored.EnsureReadAsync();
+            if (!OwnedBy(plan.SourceApplicationId) || Stored.State.ImportedInto.ContainsKey(plan.ImporterApplicationId))
+            {
+                // Deleted since, or recorded already (by an earlier attempt of this redemption): nothing to add.
+                return;
+            }
+
+            var details = ImmutableDictionary<string, string>.Empty
+                .Add("partner_application_id", plan.ImporterApplicationId.ToString())
+                .Add("partner_session_id", plan.NewSessionId.ToString())
+                .Add("token_id", plan.TokenId);
+            var entry = new ActivityEntry(ActivityActions.ImportedByPartner, plan.Actor, null, null, time.UtcNowMilliseconds(), details);
+            await Persist(
+                Stored.State with
+                {
+                    ImportedInto = Stored.State.ImportedInto.Add(plan.ImporterApplicationId, plan.NewSessionId),
+                    ExportPlans = Stored.State.ExportPlans.SetItem(plan.ImporterApplicationId, plan),
+                    Activity = Stored.State.Activity.Add(entry),
+                },
+                pendingRedemption: plan.TokenKey);
+        }
+        finally
+        {
+            Release(plan.ImporterApplicationId, plan.TokenKey);
+        }
+    }
+
+    Task ISessionGrain.AbandonExport(Guid importerApplicationId, string tokenKey)
+    {
+        Release(importerApplicationId, tokenKey);
+        return Task.CompletedTask;
+    }
+
+    private void Release(Guid importerApplicationId, string tokenKey)
+    {
+        if (_exportsUnderWay.TryGetValue(importerApplicationId, out var held) && held.TokenKey == tokenKey)
+        {
+            _exportsUnderWay.Remove(importerApplicationId);
+        }
+    }
+
+    async Task<ImportPlan?> ISessionGrain.FindRedemptionPlan(string tokenKey)
+    {
+        await Stored.EnsureReadAsync();
+        if (!Live)
         {
             return null;
         }
 
-        return importedAs == cloneId
-            ? new ExportResult(ExportStatus.Begun, Plan: state.State.ExportPlans.GetValueOrDefault(importerApplicationId))
-            : new ExportResult(ExportStatus.AlreadyImported, ExistingSessionId: importedAs);
+        return Stored.State.ExportPlans.Values.FirstOrDefault(p => p.TokenKey == tokenKey)
+            ?? (Stored.State.ImportedFrom is { } madeFrom && madeFrom.TokenKey == tokenKey ? madeFrom : null);
     }
 
     /// <summary>
@@ -240,13 +290,44 @@ public sealed class SessionGrain(
     private static bool IsSharingAudit(ActivityEntry entry) =>
         entry.Action is ActivityActions.Shared or ActivityActions.ImportedByPartner;
 
-    async Task<SessionView?> ISessionGrain.InitializeAsImport(ImportSeed seed)
+    async Task<CloneResult> ISessionGrain.InitializeAsImport(ImportSeed seed)
     {
-        if (state.RecordExists)
+        if (Stored.IsRead && Stored.RecordExists)
         {
-            return Live ? View() : null;
+            return AsCloneOf(seed.Plan);
         }
 
+        try
+        {
+            await Persist(CloneOf(seed), completedRedemption: seed.Plan.TokenKey);
+            return new CloneResult(CloneStatus.Made, View());
+        }
+        catch (InconsistentStateException) when (!Stored.IsRead)
+        {
+            // The id has a row (an earlier attempt of this redemption, or another token's import): the row decides.
+            await Stored.ReadStateAsync();
+            return AsCloneOf(seed.Plan);
+        }
+    }
+
+    /// <summary>What this existing session is to a redemption of <paramref name="plan"/>.</summary>
+    private CloneResult AsCloneOf(ImportPlan plan)
+    {
+        if (!Live)
+        {
+            return new CloneResult(CloneStatus.Deleted);
+        }
+
+        // A clone of an earlier version has no plan stored; its id was derived from the token that made it.
+        var madeBy = Stored.State.ImportedFrom?.TokenKey;
+        var sameToken = madeBy is null
+            ? this.GetPrimaryKey() == NameBasedGuid.Create(NameBasedGuid.ImportedSessions, plan.TokenKey)
+            : madeBy == plan.TokenKey;
+        return sameToken ? new CloneResult(CloneStatus.Made, View()) : new CloneResult(CloneStatus.MadeByAnotherToken);
+    }
+
+    private SessionState CloneOf(ImportSeed seed)
+    {
         var (source, plan) = (seed.Source, seed.Plan);
         var status = plan.TrustReview ? source.Status : SessionStatuses.InReview(plan.Kind);
         var details = ImmutableDictionary<string, string>.Empty
@@ -255,7 +336,7 @@ public sealed class SessionGrain(
             .Add("token_id", plan.TokenId)
             .Add("trust_review", plan.TrustReview ? "true" : "false");
         var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
-        await Persist(new SessionState
+        return new SessionState
         {
             SessionId = this.GetPrimaryKey(),
             ApplicationId = plan.ImporterApplicationId,
@@ -273,11 +354,15 @@ public sealed class SessionGrain(
             CreatedAt = plan.StartedAt,
             Sections = source.Sections,
             Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), imported],
-        }, completedRedemption: plan.TokenKey);
-        return View();
+            ImportedFrom = plan,
+        };
     }
 
-    Task<Guid?> ISessionGrain.GetOwner() => Task.FromResult(state.RecordExists ? state.State.ApplicationId : (Guid?)null);
+    async Task<Guid?> ISessionGrain.GetOwner()
+    {
+        await Stored.EnsureReadAsync();
+        return Stored.RecordExists ? Stored.State.ApplicationId : null;
+    }
 
     /// <summary>
     /// Every change goes through here. The redemption markers the storage trigger reads are set by the one write they
@@ -286,10 +371,10 @@ public sealed class SessionGrain(
     private Task Persist(SessionState next, string? pendingRedemption = null, string? completedRedemption = null)
     {
         _view = null;
-        return state.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
+        return Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
     }
 
-    private SessionView View() => _view ??= ToView(state.State);
+    private SessionView View() => _view ??= ToView(Stored.State);
 
     private static SessionView ToView(SessionState s) =>
         new()

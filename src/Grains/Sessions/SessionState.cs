@@ -54,4 +54,7 @@ public sealed record SessionState
     /// the storage trigger removes; every other write resets it.
     /// </summary>
     [Id(21)] public string? CompletedRedemption { get; init; }
+
+    /// <summary>On a clone: the plan it was made from (its token, source and importer), null on other sessions.</summary>
+    [Id(22)] public ImportPlan? ImportedFrom { get; init; }
 }

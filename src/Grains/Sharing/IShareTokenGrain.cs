@@ -14,13 +14,14 @@ public interface IShareTokenGrain : IGrainWithStringKey
     Task<RedeemResult> Redeem(RedeemRequest request);
 
     /// <summary>
-    /// Completes a redemption that the source <paramref name="sourceSessionId"/> recorded and that never finished (the
-    /// recovery sweep calls it): afterwards the token is redeemed with its clone, or (when the source went away before
-    /// a clone was made) nothing was imported and the token is left unredeemed.
+    /// Completes a redemption of <paramref name="sourceSessionId"/> of which some writes landed and some did not (the
+    /// recovery sweep calls it; <paramref name="cloneSessionId"/> when the clone's write is known to have landed):
+    /// afterwards the source's record, the clone and <c>redeemed</c> are all stored, or (when the source went away
+    /// before a clone was made) nothing was imported and the token is left unredeemed.
     /// </summary>
     [Alias("complete-interrupted")]
     [RetrySafe]
-    Task<RedemptionStatus> CompleteInterrupted(Guid sourceSessionId);
+    Task<RedemptionStatus> CompleteInterrupted(Guid sourceSessionId, Guid? cloneSessionId);
 
     [Alias("get-status")]
     [RetrySafe]

@@ -8,13 +8,14 @@ using OrleansShare.Grains.Sessions;
 namespace OrleansShare.Grains.Sharing;
 
 /// <summary>
-/// Redeems a share token at most once. Three writes in two steps: the source records <c>imported_by_partner</c>
-/// with the plan; once that is durable, the clone (under an id derived from the token id) and the token's
-/// <c>redeemed</c> are written together, so that group commit sends them in one round trip. Only the call whose
-/// <c>redeemed</c> write succeeds reports the import, and only after both writes are durable. A redemption
-/// interrupted on the way is completed from the plan the source keeps (and the token, once <c>redeemed</c>): by the
-/// next call for the token, or by the silos' recovery sweep, which finds it through the <c>pending_redemption</c>
-/// row that the source's write created and the clone's write removes.
+/// Redeems a share token at most once, in one durable round trip: once the source has answered from memory (it holds
+/// the importer for this token meanwhile), three writes leave together, so that group commit sends them in one batch:
+/// the source's <c>imported_by_partner</c> with the plan, the clone under the id derived from the source and the
+/// importer (so storage holds one import of a session per application, whichever token made it), and the token's
+/// <c>redeemed</c>. The call answers only once all three are durable, and only the call whose <c>redeemed</c> landed
+/// reports the import. A redemption interrupted with some of the three written is completed from whichever holds the
+/// plan: by the next call for the token, or by the silos' recovery sweep, which finds it through the
+/// <c>pending_redemption</c> row that the first of the three writes creates and the last removes.
 /// </summary>
 [GrainType("share-token")]
 [Orleans.Placement.PreferLocalPlacement]
@@ -32,57 +33,58 @@ public sealed partial class ShareTokenGrain(
     /// <c>redeemed</c>, is an insert that a row already there refuses, so nothing is redeemed twice unread.
     /// </summary>
     private LazyPersistentState<ShareTokenState> Stored => _state ??= new(storage, StateNames.ShareToken, this.GetGrainId());
+
     private string TokenKey => this.GetPrimaryKeyString();
 
     private string TokenId => ShareTokenKey.ToTokenId(TokenKey);
 
-    /// <summary>The id of the session this token's redemption creates: derived from the token, the same on every attempt.</summary>
-    private Guid CloneId => NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey);
+    /// <summary>Whether this activation has seen this token's redemption complete: all three writes landed.</summary>
+    private bool _completionConfirmed;
 
-    private ISessionGrain Clone => GrainFactory.GetGrain<ISessionGrain>(CloneId);
-
-    /// <summary>Whether this activation has seen this token's clone exist (or has nothing to check).</summary>
-    private bool _cloneConfirmed;
+    private ISessionGrain Session(Guid sessionId) => GrainFactory.GetGrain<ISessionGrain>(sessionId);
 
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
-        var importer = request.ImporterApplicationId;
         if (Stored.IsRead && await AnswerFromStoredAsync(request) is { } known)
         {
             return known;
         }
 
-        var check = await GrainFactory.GetGrain<ISessionGrain>(request.SourceSessionId)
-            .CheckImport(new ImportCheck(request.SourceApplicationId, request.Kind, importer, CloneId));
-        if (check.Status is ExportStatus.Begun or ExportStatus.SourceMissing && !Stored.IsRead)
+        var importer = request.ImporterApplicationId;
+        var source = Session(request.SourceSessionId);
+        var export = await source.BeginExport(new ExportRequest(request.SourceApplicationId, request.Kind, importer, TokenKey));
+        switch (export.Status)
         {
-            // A redemption of this token was begun before, or its source is gone: what the token stored decides first.
-            await Stored.ReadStateAsync();
-            if (await AnswerFromStoredAsync(request) is { } stored)
-            {
-                return stored;
-            }
-        }
+            case ExportStatus.AlreadyImported:
+                return RedeemResult.AlreadyImportedAs(export.ExistingSessionId!.Value);
+            case ExportStatus.Begun or ExportStatus.SourceMissing:
+                // This token's redemption was begun before, or its source is gone: what the token stored decides first.
+                if (!Stored.IsRead)
+                {
+                    await Stored.ReadStateAsync();
+                    if (await AnswerFromStoredAsync(request) is { } stored)
+                    {
+                        return stored;
+                    }
+                }
 
-        switch (check.Status)
-        {
-            case ExportStatus.SourceMissing:
+                if (export.Status == ExportStatus.Begun)
+                {
+                    LogCompletingRedemption(logger, TokenId, export.Plan!.NewSessionId);
+                    return await AnswerFor(request, await Complete(export.Plan, export.Source!), export.Plan);
+                }
+
                 // The source may have been deleted after this token's clone was made and before the redemption finished.
-                return await CompleteFromCloneAsync() is { } completed
+                return await CompleteFromCloneAsync(request.SourceSessionId, importer) is { } completed
                     ? ForCaller(request, completed, null)
                     : RedeemResult.Of(RedeemStatus.SourceMissing);
-            case ExportStatus.AlreadyImported:
-                return RedeemResult.AlreadyImportedAs(check.ExistingSessionId!.Value);
-            case ExportStatus.Begun:
-                // This token's redemption was begun (by an interrupted call, or by another activation of this token).
-                LogCompletingRedemption(logger, TokenId, CloneId);
-                return check.Plan is { } begun ? await CompleteFor(request, begun) : await DecideFromStorage(request);
         }
 
         var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer)
             .PrepareImport(new ImportPreparationRequest(request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview));
         if (preparation.Workflow is not { } workflow)
         {
+            await source.AbandonExport(importer, TokenKey);
             return RedeemResult.Of(preparation.Status switch
             {
                 PreparationStatus.WorkflowNotFound => RedeemStatus.WorkflowNotFound,
@@ -92,7 +94,7 @@ public sealed partial class ShareTokenGrain(
             });
         }
 
-        return await CompleteFor(request, new ImportPlan
+        var plan = new ImportPlan
         {
             TokenKey = TokenKey,
             TokenId = TokenId,
@@ -100,7 +102,7 @@ public sealed partial class ShareTokenGrain(
             SourceApplicationId = request.SourceApplicationId,
             SourceSessionId = request.SourceSessionId,
             Kind = request.Kind,
-            NewSessionId = CloneId,
+            NewSessionId = NameBasedGuid.ForImport(request.SourceSessionId, importer),
             SessionNumber = preparation.SessionNumber,
             WorkflowId = workflow.WorkflowId,
             Features = workflow.FeatureNames(),
@@ -109,30 +111,24 @@ public sealed partial class ShareTokenGrain(
             Actor = request.Actor,
             StartedAt = time.UtcNowMilliseconds(),
             CallId = request.CallId,
-        });
+        };
+        return await AnswerFor(request, await Complete(plan, export.Source!), plan);
     }
 
-    async Task<RedemptionStatus> IShareTokenGrain.CompleteInterrupted(Guid sourceSessionId)
+    async Task<RedemptionStatus> IShareTokenGrain.CompleteInterrupted(Guid sourceSessionId, Guid? cloneSessionId)
     {
         await Stored.EnsureReadAsync();
-        if (Stored.State.Status == RedemptionStatus.Redeemed)
+        var plan = Stored.State.Plan ?? await Session(sourceSessionId).FindRedemptionPlan(TokenKey);
+        if (plan is null && cloneSessionId is { } cloneId)
         {
-            await EnsureCloneAsync();
-            return RedemptionStatus.Redeemed;
+            plan = await Session(cloneId).FindRedemptionPlan(TokenKey);
         }
 
-        var plan = Stored.State.Status == RedemptionStatus.Redeeming
-            ? Stored.State.Plan! with { TokenKey = TokenKey }
-            : await GrainFactory.GetGrain<ISessionGrain>(sourceSessionId).FindExportPlan(TokenKey);
-        if (plan is not null)
+        // No plan anywhere: the source went away before a clone was made, and nothing was imported. A plan without a
+        // source is one finished from its clone alone.
+        if (plan is { SourceSessionId: var sourceId } && sourceId != Guid.Empty)
         {
-            LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
-            await Complete(plan);
-        }
-        else
-        {
-            // The source is gone: finish from the clone if one was made; otherwise nothing was imported.
-            await CompleteFromCloneAsync();
+            await FinishAsync(plan with { TokenKey = TokenKey });
         }
 
         return Stored.State.Status;
@@ -150,10 +146,11 @@ public sealed partial class ShareTokenGrain(
         switch (Stored.State.Status)
         {
             case RedemptionStatus.Redeemed:
-                await EnsureCloneAsync();
+                await EnsureCompleteAsync();
                 return await AnswerRedeemed(request);
             case RedemptionStatus.Redeeming:
-                return await CompleteFor(request, Stored.State.Plan! with { TokenKey = TokenKey });
+                var plan = Stored.State.Plan! with { TokenKey = TokenKey };
+                return await AnswerFor(request, await FinishAsync(plan), plan);
             default:
                 return null;
         }
@@ -167,7 +164,7 @@ public sealed partial class ShareTokenGrain(
     {
         if (Stored.State is { Status: RedemptionStatus.Redeemed, Plan: { CallId: { } callId } plan }
             && callId == request.CallId && plan.ImporterApplicationId == request.ImporterApplicationId
-            && await Clone.Get(plan.ImporterApplicationId) is { } clone)
+            && await Session(plan.NewSessionId).Get(plan.ImporterApplicationId) is { } clone)
         {
             return new RedeemResult(RedeemStatus.Imported, clone);
         }
@@ -182,15 +179,15 @@ public sealed partial class ShareTokenGrain(
             : RedeemResult.Of(RedeemStatus.AlreadyImported);
 
     /// <summary>
-    /// Finishes a plan begun earlier; only the importer it names is ever answered with its clone, and only through the
-    /// call that began it when that call is known: its repeat will ask, so one import is answered 201 once.
+    /// The answer to <paramref name="request"/> once <paramref name="plan"/> was completed with <paramref name="result"/>
+    /// (null: another activation stored <c>redeemed</c> first, and what it stored decides). Only the importer the plan
+    /// names is ever answered with its clone, and only through the call that began it when that call is known: its
+    /// repeat will ask, so one import is answered 201 once.
     /// </summary>
-    private async Task<RedeemResult> CompleteFor(RedeemRequest request, ImportPlan plan)
+    private async Task<RedeemResult> AnswerFor(RedeemRequest request, RedeemResult? result, ImportPlan plan)
     {
-        var result = await Complete(plan);
-        if (result is { Status: RedeemStatus.AlreadyImported, Session: null } && Stored.State.Status == RedemptionStatus.Redeemed)
+        if (result is null)
         {
-            // Another activation stored redeemed first: the call that began the redemption still gets its clone.
             return await AnswerRedeemed(request);
         }
 
@@ -214,114 +211,145 @@ public sealed partial class ShareTokenGrain(
         return beganBy is { } callId && callId != request.CallId ? RedeemResult.AlreadyImportedAs(clone.SessionId) : result;
     }
 
-    private async Task<RedeemResult> Complete(ImportPlan plan)
+    /// <summary>
+    /// Sends the source's record, the clone and the token's <c>redeemed</c> together, and answers once all three are
+    /// durable; each is idempotent, so a plan begun earlier is finished by sending them again. Null when another
+    /// activation stored <c>redeemed</c> first.
+    /// </summary>
+    private async Task<RedeemResult?> Complete(ImportPlan plan, SessionView source)
     {
-        // The clone activates (reads its row) while the source records the import: the two share a round trip.
-        var cloneActivated = Clone.GetOwner();
-        var export = await GrainFactory.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
-        await cloneActivated;
-        switch (export.Status)
-        {
-            case ExportStatus.AlreadyImported:
-                return RedeemResult.AlreadyImportedAs(export.ExistingSessionId!.Value);
-            case ExportStatus.SourceMissing:
-                return await CompleteFromCloneAsync() ?? RedeemResult.Of(RedeemStatus.SourceMissing);
-        }
-
-        // When the source had recorded this redemption before, its stored plan is the one to finish.
-        plan = export.Plan ?? plan;
-        interruptions.After(RedemptionStep.SourceRecorded, TokenKey);
-        var clone = Clone.InitializeAsImport(new ImportSeed(export.Source!, plan));
+        var recorded = Session(plan.SourceSessionId).RecordExport(plan);
+        interruptions.After(RedemptionStep.SourceSent, TokenKey);
+        var cloned = Session(plan.NewSessionId).InitializeAsImport(new ImportSeed(source, plan));
         interruptions.After(RedemptionStep.CloneSent, TokenKey);
-        return await MarkRedeemed(plan, clone);
-    }
-
-    /// <summary>
-    /// A fresh activation that reads <c>redeemed</c> makes sure the clone exists: a crash can land the token's write
-    /// and lose the clone's, which were sent together. Then the clone is made from the plan the token stored.
-    /// </summary>
-    private async Task EnsureCloneAsync()
-    {
-        if (_cloneConfirmed || Stored.State.Plan is not { SourceSessionId: var sourceId } plan || sourceId == Guid.Empty)
-        {
-            _cloneConfirmed = true;
-            return;
-        }
-
-        if (await Clone.GetOwner() is null)
-        {
-            LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
-            var export = await GrainFactory.GetGrain<ISessionGrain>(sourceId).ExportToPartner(plan);
-            if (export.Source is { } source)
-            {
-                await Clone.InitializeAsImport(new ImportSeed(source, export.Plan ?? plan));
-            }
-        }
-
-        _cloneConfirmed = true;
-    }
-
-    /// <summary>
-    /// When this token's clone exists (its source has gone since it was made), the redemption is finished from it;
-    /// null when there is no clone.
-    /// </summary>
-    private async Task<RedeemResult?> CompleteFromCloneAsync()
-    {
-        if (await Clone.GetOwner() is not { } importer)
+        var redeemed = StoreRedeemedAsync(plan);
+        await Task.WhenAll(recorded, cloned, redeemed);
+        if (!redeemed.Result)
         {
             return null;
         }
 
-        var plan = new ImportPlan { TokenKey = TokenKey, TokenId = TokenId, ImporterApplicationId = importer, NewSessionId = CloneId };
-        return await MarkRedeemed(plan, Clone.Get(importer));
+        var clone = cloned.Result;
+        switch (clone.Status)
+        {
+            case CloneStatus.Made:
+                _completionConfirmed = true;
+                LogRedeemed(logger, TokenId, plan.NewSessionId, plan.ImporterApplicationId);
+                return new RedeemResult(RedeemStatus.Imported, clone.Session);
+            case CloneStatus.MadeByAnotherToken:
+                // Another token of the same source and importer made the one clone that application gets.
+                return RedeemResult.AlreadyImportedAs(plan.NewSessionId);
+            default:
+                // The clone was created and deleted again before this call finished the redemption.
+                return RedeemResult.Of(RedeemStatus.AlreadyImported);
+        }
     }
 
     /// <summary>
-    /// Stores <c>redeemed</c> while the clone's write is under way; answers only once both are durable. When another
-    /// activation stored <c>redeemed</c> first, answers from what that one stored.
+    /// Finishes a plan found stored (by the token, the source or the clone): asks its source again, then completes it,
+    /// or finishes it from its clone when the source has gone since.
     /// </summary>
-    private async Task<RedeemResult> MarkRedeemed(ImportPlan plan, Task<SessionView?> cloneWrite)
+    private async Task<RedeemResult?> FinishAsync(ImportPlan plan)
     {
+        LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
+        var export = await Session(plan.SourceSessionId)
+            .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey));
+        return export.Status switch
+        {
+            ExportStatus.Ready or ExportStatus.Begun => await Complete(export.Plan ?? plan, export.Source!),
+            ExportStatus.SourceMissing => await CompleteFromCloneAsync(plan.SourceSessionId, plan.ImporterApplicationId)
+                ?? RedeemResult.Of(RedeemStatus.SourceMissing),
+            _ => RedeemResult.AlreadyImportedAs(export.ExistingSessionId!.Value),
+        };
+    }
+
+    /// <summary>
+    /// Stores <c>redeemed</c> with <paramref name="plan"/> unless the token holds it already. False when another
+    /// activation stored it first (the state then holds what that one stored).
+    /// </summary>
+    private async Task<bool> StoreRedeemedAsync(ImportPlan plan)
+    {
+        if (Stored.State.Status == RedemptionStatus.Redeemed)
+        {
+            return true;
+        }
+
         var redeemed = new ShareTokenState { Status = RedemptionStatus.Redeemed, Plan = plan, RedeemedAt = time.UtcNowMilliseconds() };
-        var tokenWrite = Stored.WriteAsync(redeemed, this);
-        SessionView? clone;
         try
         {
-            await Task.WhenAll(cloneWrite, tokenWrite);
-            clone = cloneWrite.Result;
-            _cloneConfirmed = true;
+            await Stored.WriteAsync(redeemed, this);
+            return true;
         }
-        catch (InconsistentStateException) when (tokenWrite.IsFaulted && cloneWrite.IsCompletedSuccessfully)
+        catch (InconsistentStateException)
         {
             LogVersionConflict(logger, TokenId);
             await Stored.ReadStateAsync();
             if (Stored.State.Status != RedemptionStatus.Redeeming)
             {
-                return AlreadyRedeemedFor(plan.ImporterApplicationId);
+                return false;
             }
 
             // A row of an earlier version, left 'redeeming' by a crash: this redemption, of the same clone, finishes it.
             await Stored.WriteAsync(redeemed, this);
-            clone = cloneWrite.Result;
-            _cloneConfirmed = true;
+            return true;
         }
-
-        if (clone is null)
-        {
-            // The clone was created and deleted again before this call finished the redemption.
-            return RedeemResult.Of(RedeemStatus.AlreadyImported);
-        }
-
-        LogRedeemed(logger, TokenId, plan.NewSessionId, plan.ImporterApplicationId);
-        return new RedeemResult(RedeemStatus.Imported, clone);
     }
 
-    /// <summary>Another activation of this token may have written: decide from what storage holds.</summary>
-    private async Task<RedeemResult> DecideFromStorage(RedeemRequest request)
+    /// <summary>
+    /// An activation that finds <c>redeemed</c> stored, and has not seen its redemption complete, makes sure the other
+    /// two writes landed too (the three were sent together; a crash or a failed write can keep any of them): the
+    /// source's record, asked from the source, and the clone. Whatever is missing is written from the stored plan.
+    /// </summary>
+    private async Task EnsureCompleteAsync()
     {
-        await Stored.ReadStateAsync();
-        return Stored.State is { Status: RedemptionStatus.Redeeming, Plan: { } theirs }
-            ? await CompleteFor(request, theirs with { TokenKey = TokenKey })
-            : await AnswerRedeemed(request);
+        if (!_completionConfirmed && Stored.State.Plan is { SourceSessionId: var sourceId } plan && sourceId != Guid.Empty)
+        {
+            var export = await Session(sourceId)
+                .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey));
+            var complete = export.Status == ExportStatus.Begun && await Session(plan.NewSessionId).GetOwner() is not null;
+            if (!complete && export.Status is ExportStatus.Ready or ExportStatus.Begun)
+            {
+                LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
+                await Complete(export.Plan ?? plan with { TokenKey = TokenKey }, export.Source!);
+            }
+        }
+
+        _completionConfirmed = true;
+    }
+
+    /// <summary>
+    /// When this token made the clone of <paramref name="sourceSessionId"/> in <paramref name="importerApplicationId"/>
+    /// (and its source has gone since), the redemption is finished from the clone; null when there is no such clone.
+    /// </summary>
+    private async Task<RedeemResult?> CompleteFromCloneAsync(Guid sourceSessionId, Guid importerApplicationId)
+    {
+        var plan = await Session(NameBasedGuid.ForImport(sourceSessionId, importerApplicationId)).FindRedemptionPlan(TokenKey);
+        if (plan is null)
+        {
+            // Earlier versions derived the clone's id from the token and stored no plan with it.
+            var earlierId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, TokenKey);
+            if (await Session(earlierId).GetOwner() is not { } owner)
+            {
+                return null;
+            }
+
+            plan = new ImportPlan { TokenKey = TokenKey, TokenId = TokenId, ImporterApplicationId = owner, NewSessionId = earlierId };
+        }
+
+        var finished = new ImportPlan
+        {
+            TokenKey = TokenKey,
+            TokenId = TokenId,
+            ImporterApplicationId = plan.ImporterApplicationId,
+            NewSessionId = plan.NewSessionId,
+            CallId = plan.CallId,
+        };
+        if (!await StoreRedeemedAsync(finished))
+        {
+            return AlreadyRedeemedFor(plan.ImporterApplicationId);
+        }
+
+        var clone = await Session(plan.NewSessionId).Get(plan.ImporterApplicationId);
+        return clone is null ? RedeemResult.Of(RedeemStatus.AlreadyImported) : new RedeemResult(RedeemStatus.Imported, clone);
     }
 }

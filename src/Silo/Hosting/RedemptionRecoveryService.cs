@@ -9,7 +9,7 @@ namespace OrleansShare.Silo.Hosting;
 /// <summary>
 /// Finishes redemptions interrupted between their steps (a silo crash, a lost connection) without waiting for the
 /// importer to call again, whether or not the token has expired since, and removes each row once its token grain has
-/// settled it (the clone and <c>redeemed</c> both stored, or nothing left to import). Every silo sweeps; the token
+/// settled it (the source's record, the clone and <c>redeemed</c> all stored, or nothing left to import). Every silo sweeps; the token
 /// grain serializes and makes completion idempotent, so two silos finishing the same redemption do it once.
 /// </summary>
 internal sealed partial class RedemptionRecoveryService(
@@ -41,7 +41,7 @@ internal sealed partial class RedemptionRecoveryService(
         foreach (var redemption in await pending.ListOlderThanAsync(settings.RecoveryMinimumAge, settings.RecoveryBatchSize, ct))
         {
             ct.ThrowIfCancellationRequested();
-            var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId);
+            var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId, redemption.CloneSessionId);
             await pending.RemoveAsync(redemption.TokenKey, ct);
             LogFinished(logger, redemption.TokenKey, status);
         }

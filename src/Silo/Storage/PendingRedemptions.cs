@@ -1,11 +1,12 @@
 using System.Data;
+using System.Data.Common;
 using System.Globalization;
 
 namespace OrleansShare.Silo.Storage;
 
 /// <summary>
-/// The <c>pending_redemption</c> rows, which storage triggers keep: one from the write in which a source session
-/// records an import until both the clone and the token's <c>redeemed</c> are written. The recovery sweep lists the
+/// The <c>pending_redemption</c> rows, which storage triggers keep: one from the first of a redemption's three writes
+/// (the source's record, the clone, the token's <c>redeemed</c>) until the last of them. The recovery sweep lists the
 /// old ones and removes each it has settled.
 /// </summary>
 public sealed class PendingRedemptions(Database database, TimeProvider time)
@@ -13,7 +14,7 @@ public sealed class PendingRedemptions(Database database, TimeProvider time)
     private const string RemoveSql = "DELETE FROM pending_redemption WHERE service_id = @ServiceId AND token_key = @TokenKey;";
 
     private const string OldestSql = """
-        SELECT token_key, source_session_id
+        SELECT token_key, source_session_id, clone_session_id
         FROM pending_redemption
         WHERE service_id = @ServiceId AND recorded_at_ms < @RecordedBeforeMs
         ORDER BY recorded_at_ms
@@ -34,10 +35,9 @@ public sealed class PendingRedemptions(Database database, TimeProvider time)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var source = database.Kind == DatabaseKind.PostgreSql
-                ? reader.GetGuid(1)
-                : Guid.Parse(reader.GetString(1), CultureInfo.InvariantCulture);
-            pending.Add(new PendingRedemption(reader.GetString(0), source));
+            var source = ReadGuid(reader, 1);
+            var clone = reader.IsDBNull(2) ? (Guid?)null : ReadGuid(reader, 2);
+            pending.Add(new PendingRedemption(reader.GetString(0), source, clone));
         }
 
         return pending;
@@ -53,6 +53,10 @@ public sealed class PendingRedemptions(Database database, TimeProvider time)
         AddParameter(command, "TokenKey", tokenKey, DbType.String);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    private Guid ReadGuid(DbDataReader reader, int ordinal) => database.Kind == DatabaseKind.PostgreSql
+        ? reader.GetGuid(ordinal)
+        : Guid.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture);
 
     private static void AddParameter(IDbCommand command, string name, object value, DbType type)
     {

@@ -18,7 +18,7 @@ public sealed class ConcurrentRedemptionTests(ClusterFixture fixture)
         var importerApp = await fixture.CreateApplicationAsync("importer");
         var source = await fixture.CreateApprovedSessionAsync(sourceApp, vendorData: "user-42");
         var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
-        var cloneId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey);
+        var cloneId = NameBasedGuid.ForImport(source.SessionId, importerApp.ApplicationId);
         var request = new RedeemRequest(
             importerApp.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
             TrustReview: null, WorkflowId: null, VendorData: "partner-user-7", Actor: "partner");
@@ -50,5 +50,34 @@ public sealed class ConcurrentRedemptionTests(ClusterFixture fixture)
         Assert.Equal(RedemptionStatus.Redeemed, await grains.GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
         Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
         Assert.Equal(1, await fixture.CountIndexedSessionsAsync(sourceApp.ApplicationId));
+    }
+
+    /// <summary>
+    /// Different tokens of one source for one importer, redeemed at once from every silo: one imports, every other is
+    /// refused naming that clone, and storage holds one clone and one source record.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentTokensOfOneSourceForOneImporterMakeOneClone()
+    {
+        const int Tokens = 24;
+        var sourceApp = await fixture.CreateApplicationAsync("source");
+        var importerApp = await fixture.CreateApplicationAsync("importer");
+        var source = await fixture.CreateApprovedSessionAsync(sourceApp);
+        var cloneId = NameBasedGuid.ForImport(source.SessionId, importerApp.ApplicationId);
+        var request = new RedeemRequest(
+            importerApp.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
+            TrustReview: null, WorkflowId: null, VendorData: null, Actor: "partner");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, Tokens).Select(i => fixture.GrainsOn(i)
+            .GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString())).Redeem(request)));
+
+        var imported = Assert.Single(results, r => r.Status == RedeemStatus.Imported);
+        Assert.Equal(cloneId, imported.Session!.SessionId);
+        Assert.All(results.Where(r => r != imported), r => Assert.Equal((RedeemStatus.AlreadyImported, cloneId), (r.Status, r.ExistingSessionId!.Value)));
+
+        var sourceAfter = await fixture.GrainsOn(1).GetGrain<ISessionGrain>(source.SessionId).Get(sourceApp.ApplicationId);
+        Assert.Equal(cloneId, Assert.Single(ClusterFixture.ImportsOf(sourceAfter!)).Value);
+        Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
+        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
     }
 }

@@ -64,7 +64,7 @@ public sealed class DurabilityTests(ClusterFixture fixture)
         var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
         var request = new RedeemRequest(importer.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
             TrustReview: true, WorkflowId: null, VendorData: null, Actor: "partner");
-        return (importer, source, tokenKey, NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey), request);
+        return (importer, source, tokenKey, NameBasedGuid.ForImport(source.SessionId, importer.ApplicationId), request);
     }
 
     private static async Task AssertRedeemedAsync(

@@ -10,41 +10,54 @@ namespace OrleansShare.Tests.Cluster;
 /// for its token. The sweep calls the token grain directly, never through the gateway, so the token's expiry plays
 /// no part: an interrupted redemption is finished also after its token has expired.
 /// </summary>
-[Collection(RecoveryCollection.Name)]
-[Trait("Layer", "Cluster")]
-public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
+/// <remarks>The cases run on SQLite here and on PostgreSQL (whose triggers keep <c>pending_redemption</c> apart) in
+/// <c>Postgres.InterruptedRedemptionOnPostgresTests</c>.</remarks>
+public abstract class InterruptedRedemptionCases(RecoveryClusterFixture fixture)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
-    /// <summary>Where the redemption stops: after a step, or with the clone's write lost while the token's landed.</summary>
+    /// <summary>
+    /// Where the redemption stops: after sending some of its three writes, or with one of the three lost while the
+    /// other two landed.
+    /// </summary>
     public enum Interruption
     {
-        AfterSourceRecorded,
+        AfterSourceSent,
         AfterCloneSent,
+        SourceWriteLost,
         CloneWriteLost,
+        TokenWriteLost,
     }
 
     [Theory]
-    [InlineData(Interruption.AfterSourceRecorded)]
+    [InlineData(Interruption.AfterSourceSent)]
     [InlineData(Interruption.AfterCloneSent)]
+    [InlineData(Interruption.SourceWriteLost)]
     [InlineData(Interruption.CloneWriteLost)]
+    [InlineData(Interruption.TokenWriteLost)]
     public async Task AnInterruptedRedemptionIsFinishedWithoutAnotherCall(Interruption interruption)
     {
         var sourceApp = await fixture.CreateApplicationAsync("source");
         var importer = await fixture.CreateApplicationAsync("importer");
         var source = await fixture.CreateApprovedSessionAsync(sourceApp);
         var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
-        var cloneId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey);
+        var cloneId = NameBasedGuid.ForImport(source.SessionId, importer.ApplicationId);
         switch (interruption)
         {
-            case Interruption.AfterSourceRecorded:
-                fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceRecorded);
+            case Interruption.AfterSourceSent:
+                fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceSent);
                 break;
             case Interruption.AfterCloneSent:
                 fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.CloneSent);
                 break;
-            default:
+            case Interruption.SourceWriteLost:
+                fixture.Faults.FailNextWrite<SessionState>(s => s.PendingRedemption == tokenKey, afterCommit: false);
+                break;
+            case Interruption.CloneWriteLost:
                 fixture.Faults.FailNextWrite<SessionState>(s => s.CompletedRedemption == tokenKey, afterCommit: false);
+                break;
+            default:
+                fixture.Faults.FailNextWrite<ShareTokenState>(s => s.Plan?.TokenKey == tokenKey, afterCommit: false);
                 break;
         }
 
@@ -62,6 +75,9 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         Assert.Equal(source.SessionId, clone.SharedFromSession);
         Assert.Equal(ClusterFixture.SeedSection, clone.Sections["id_verifications"]);
         Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importer.ApplicationId));
+        var sourceAfter = await grains.GetGrain<ISessionGrain>(source.SessionId).Get(sourceApp.ApplicationId);
+        var recorded = Assert.Single(sourceAfter!.Activity, a => a.Action == ActivityActions.ImportedByPartner);
+        Assert.Equal(cloneId.ToString(), recorded.Details!["partner_session_id"]);
 
         // A later token for the same source and partner is refused, naming the existing clone.
         var later = await grains.GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString()))
@@ -74,6 +90,25 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         Assert.Equal(cloneId, again.ExistingSessionId);
     }
 
+    /// <summary>
+    /// The last of a redemption's three writes removes its <c>pending_redemption</c> row: nothing is left for the sweep
+    /// (which only looks at rows older than a second) once the import has answered.
+    /// </summary>
+    [Fact]
+    public async Task ARedemptionThatCompletesLeavesNothingPending()
+    {
+        var sourceApp = await fixture.CreateApplicationAsync("source");
+        var importer = await fixture.CreateApplicationAsync("importer");
+        var source = await fixture.CreateApprovedSessionAsync(sourceApp);
+        await WaitUntilNoneIsPendingAsync();
+
+        var result = await fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString()))
+            .Redeem(RequestFor(importer, sourceApp, source));
+
+        Assert.Equal(RedeemStatus.Imported, result.Status);
+        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
+    }
+
     [Fact]
     public async Task ARedemptionWhoseSourceWasDeletedBeforeItsCloneIsReleased()
     {
@@ -81,7 +116,7 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         var importer = await fixture.CreateApplicationAsync("importer");
         var source = await fixture.CreateApprovedSessionAsync(sourceApp);
         var tokenKey = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
-        fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceRecorded);
+        fixture.Interruptions.InterruptOnce(tokenKey, RedemptionStep.SourceSent);
 
         await Assert.ThrowsAnyAsync<Exception>(() => fixture.GrainsOn(0).GetGrain<IShareTokenGrain>(tokenKey).Redeem(RequestFor(importer, sourceApp, source)));
         Assert.True(await fixture.GrainsOn(1).GetGrain<ISessionGrain>(source.SessionId).Delete(sourceApp.ApplicationId));
@@ -127,3 +162,7 @@ public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture)
         new(importer.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
             TrustReview: null, WorkflowId: null, VendorData: "partner-user", Actor: "partner");
 }
+
+[Collection(RecoveryCollection.Name)]
+[Trait("Layer", "Cluster")]
+public sealed class InterruptedRedemptionTests(RecoveryClusterFixture fixture) : InterruptedRedemptionCases(fixture);

@@ -77,8 +77,7 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
             Assert.Equal(RedemptionStatus.Unredeemed, await fixture.GrainsOn(2).GetGrain<IShareTokenGrain>(tokenKey).GetStatus());
         }
 
-        var export = await fixture.GrainsOn(0).GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
-        Assert.Equal(ExportStatus.Ready, export.Status);
+        await RecordAtSourceAsync(fixture.GrainsOn(0), plan);
         var stored = new GrainState<ShareTokenState> { State = new ShareTokenState { Status = RedemptionStatus.Redeemed, Plan = plan } };
         await ClusterFixture.StorageOn(fixture.Silos[1]).WriteStateAsync(StateNames.ShareToken, GrainId.Create("share-token", tokenKey), stored);
 
@@ -141,7 +140,7 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
             SourceApplicationId = sourceApp.ApplicationId,
             SourceSessionId = source.SessionId,
             Kind = SessionKind.User,
-            NewSessionId = NameBasedGuid.Create(NameBasedGuid.ImportedSessions, tokenKey),
+            NewSessionId = NameBasedGuid.ForImport(source.SessionId, importerApp.ApplicationId),
             SessionNumber = PlannedSessionNumber,
             WorkflowId = importerApp.WorkflowId,
             Features = importerApp.Features,
@@ -165,14 +164,22 @@ public sealed class RedeemingRecoveryTests(ClusterFixture fixture)
         }
 
         var grains = fixture.GrainsOn(0);
-        var export = await grains.GetGrain<ISessionGrain>(plan.SourceSessionId).ExportToPartner(plan);
-        Assert.Equal(ExportStatus.Ready, export.Status);
-
+        var sourceView = await RecordAtSourceAsync(grains, plan);
         if (crashPoint >= CrashPoint.AfterCloneCreated)
         {
-            var clone = await grains.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(new ImportSeed(export.Source!, plan));
-            Assert.NotNull(clone);
+            var clone = await grains.GetGrain<ISessionGrain>(plan.NewSessionId).InitializeAsImport(new ImportSeed(sourceView, plan));
+            Assert.Equal(CloneStatus.Made, clone.Status);
         }
+    }
+
+    /// <summary>The source's part of the redemption: asked, then its <c>imported_by_partner</c> recorded.</summary>
+    private static async Task<SessionView> RecordAtSourceAsync(IGrainFactory grains, ImportPlan plan)
+    {
+        var source = grains.GetGrain<ISessionGrain>(plan.SourceSessionId);
+        var export = await source.BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, plan.TokenKey));
+        Assert.Equal(ExportStatus.Ready, export.Status);
+        await source.RecordExport(plan);
+        return export.Source!;
     }
 
     private async Task AssertPlanCompletedOnceAsync(

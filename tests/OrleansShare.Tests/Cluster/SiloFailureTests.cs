@@ -28,7 +28,7 @@ public sealed class SiloFailureTests(SiloFailureClusterFixture fixture)
             var key = ShareTokenKey.FromJti(Guid.NewGuid().ToString());
             var request = new RedeemRequest(importerApp.ApplicationId, sourceApp.ApplicationId, session.SessionId, SessionKind.User,
                 TrustReview: null, WorkflowId: null, VendorData: null, Actor: "partner");
-            return new Token(key, NameBasedGuid.Create(NameBasedGuid.ImportedSessions, key), session.SessionId, request);
+            return new Token(key, NameBasedGuid.ForImport(session.SessionId, importerApp.ApplicationId), session.SessionId, request);
         }));
         await PlaceEveryThirdTokenOnAsync(tokens, victim);
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,7 @@ public class ClusterFixture : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(InitialSilos);
         builder.Options.ConfigureFileLogging = false;
-        var database = Database.ForSqlite(Path.Combine(_directory, "orleansshare.db"), builder.Options.ServiceId);
+        var database = await CreateDatabaseAsync(builder.Options.ServiceId);
         _database = database;
         await SchemaInstaller.ApplyAsync(database, NullLogger.Instance, TestContext.Current.CancellationToken);
 
@@ -79,6 +80,7 @@ public class ClusterFixture : IAsyncLifetime
             await _database.DisposeAsync();
         }
 
+        await DisposeDatabaseServerAsync();
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(_directory))
         {
@@ -87,6 +89,13 @@ public class ClusterFixture : IAsyncLifetime
 
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>The database of the cluster: by default a SQLite file in the fixture's temp directory.</summary>
+    protected virtual ValueTask<Database> CreateDatabaseAsync(string serviceId) =>
+        ValueTask.FromResult(Database.ForSqlite(Path.Combine(_directory, "orleansshare.db"), serviceId));
+
+    /// <summary>Stops a database server a derived fixture started for <see cref="CreateDatabaseAsync"/>.</summary>
+    protected virtual ValueTask DisposeDatabaseServerAsync() => ValueTask.CompletedTask;
 
     /// <summary>Extra silo configuration of a derived fixture (membership timings, message timeouts).</summary>
     protected virtual void ConfigureSilo(ISiloBuilder silo)
@@ -150,7 +159,9 @@ public class ClusterFixture : IAsyncLifetime
 
     /// <summary>Rows of the session index (the relational read model) for one application.</summary>
     public Task<long> CountIndexedSessionsAsync(Guid applicationId) => CountAsync(
-        "SELECT COUNT(*) FROM session_index WHERE service_id = @ServiceId AND application_id = @Key",
+        Database.Kind == DatabaseKind.PostgreSql
+            ? "SELECT COUNT(*) FROM session_index WHERE service_id = @ServiceId AND application_id::text = @Key"
+            : "SELECT COUNT(*) FROM session_index WHERE service_id = @ServiceId AND application_id = @Key",
         applicationId.ToString("D", CultureInfo.InvariantCulture));
 
     /// <summary>Redemptions begun and not finished (the <c>pending_redemption</c> rows of this cluster).</summary>
@@ -167,9 +178,17 @@ public class ClusterFixture : IAsyncLifetime
         await using var connection = await Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.Add(new SqliteParameter("@ServiceId", ServiceId));
-        command.Parameters.Add(new SqliteParameter("@Key", key));
+        AddParameter(command, "ServiceId", ServiceId);
+        AddParameter(command, "Key", key);
         var count = await command.ExecuteScalarAsync(TestContext.Current.CancellationToken);
         return Convert.ToInt64(count, CultureInfo.InvariantCulture);
+    }
+
+    private static void AddParameter(DbCommand command, string name, string value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 }

@@ -8,7 +8,7 @@ namespace OrleansShare.Tests.Fixtures;
 /// A cluster whose redemptions can be interrupted after a chosen step (<see cref="Interruptions"/>), whose grain-state
 /// writes can be made to fail (<see cref="Faults"/>), and whose silos sweep for interrupted redemptions every second.
 /// </summary>
-public sealed class RecoveryClusterFixture : ClusterFixture
+public class RecoveryClusterFixture : ClusterFixture
 {
     public TestRedemptionInterruptions Interruptions { get; } = new();
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Sharing;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Postgres;
@@ -184,8 +183,13 @@ public sealed class RollingRestartTests(PostgresServer server, ITestOutputHelper
         }
     }
 
-    private static string CloneIdOf(string token) =>
-        NameBasedGuid.Create(NameBasedGuid.ImportedSessions, ShareTokenKey.FromJti(TestTokens.Payload(token)["jti"]!.GetValue<string>())).ToString();
+    /// <summary>The clone a token's import makes: the one session its source can be imported as in the token's audience.</summary>
+    private static string CloneIdOf(string token)
+    {
+        var claims = TestTokens.Payload(token);
+        return NameBasedGuid.ForImport(
+            Guid.Parse(claims["session_id"]!.GetValue<string>()), Guid.Parse(claims["for_application_id"]!.GetValue<string>())).ToString();
+    }
 
     private static async Task WaitForImportsAsync(Journal journal, int count)
     {

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Npgsql;
 using OrleansShare.Grains.Common;
-using OrleansShare.Grains.Sharing;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Postgres;
@@ -180,8 +179,13 @@ public sealed class SiloFailureTests(PostgresServer server, ITestOutputHelper ou
         return new Attempt(token, gateway, answer.Status, started, clock.Elapsed, retry, answer.Status == 201 ? answer.Body : null, answer.Status is 201 or 403 ? "" : answer.Text);
     }
 
-    private static string ExpectedCloneId(string token) =>
-        NameBasedGuid.Create(NameBasedGuid.ImportedSessions, ShareTokenKey.FromJti(TestTokens.Payload(token)["jti"]!.GetValue<string>())).ToString();
+    /// <summary>The clone a token's import makes: the one session its source can be imported as in the token's audience.</summary>
+    private static string ExpectedCloneId(string token)
+    {
+        var claims = TestTokens.Payload(token);
+        return NameBasedGuid.ForImport(
+            Guid.Parse(claims["session_id"]!.GetValue<string>()), Guid.Parse(claims["for_application_id"]!.GetValue<string>())).ToString();
+    }
 
     private static async Task<(List<StoredToken> Tokens, HashSet<Guid> PartnerSessions)> StoredRedemptionsAsync(ProcessCluster cluster, Guid partnerId)
     {
