@@ -60,7 +60,7 @@ internal sealed class BodyFields(JsonElement root)
     public string? String(string name, bool required = false, int maxLength = int.MaxValue) =>
         String(name, Find(name), required, maxLength);
 
-    /// <summary>A string of at most <paramref name="maxLength"/> characters, read from a value found by name or spelling.</summary>
+    /// <summary>A plain string: JSON text, without U+0000 (API.md, Conventions, strings), of at most <paramref name="maxLength"/> characters.</summary>
     public string? String(string field, JsonElement? given, bool required = false, int maxLength = int.MaxValue)
     {
         if (given is not { ValueKind: not JsonValueKind.Null } value)
@@ -80,6 +80,11 @@ internal sealed class BodyFields(JsonElement root)
         }
 
         var text = value.GetString()!;
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            Fail(field, "Must not contain U+0000 (NUL).");
+            return null;
+        }
 
         if (text.Length > maxLength)
         {
