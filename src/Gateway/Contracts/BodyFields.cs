@@ -29,13 +29,45 @@ internal sealed class BodyFields(JsonElement root)
     public bool TryGet(string name, out JsonElement value) =>
         root.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null;
 
-    public string? String(string name, bool required = false, int maxLength = int.MaxValue)
+    /// <summary>
+    /// A field that clients spell several ways (API.md, Share): its value under whichever of <paramref name="spellings"/>
+    /// is present, <c>null</c> included; none present: no value. Two spellings with different values fail on both.
+    /// </summary>
+    public JsonElement? OneOf(params ReadOnlySpan<string> spellings)
     {
-        if (!TryGet(name, out var value))
+        (string Name, JsonElement Value)? found = null;
+        foreach (var spelling in spellings)
+        {
+            if (!root.TryGetProperty(spelling, out var value))
+            {
+                continue;
+            }
+
+            if (found is not { } first)
+            {
+                found = (spelling, value);
+            }
+            else if (!JsonElement.DeepEquals(first.Value, value))
+            {
+                Fail(first.Name, $"Conflicts with {spelling}: send one of them, or the same value in both.");
+                Fail(spelling, $"Conflicts with {first.Name}: send one of them, or the same value in both.");
+            }
+        }
+
+        return found?.Value;
+    }
+
+    public string? String(string name, bool required = false, int maxLength = int.MaxValue) =>
+        String(name, Find(name), required, maxLength);
+
+    /// <summary>A plain string: JSON text, without U+0000 (API.md, Conventions, strings), of at most <paramref name="maxLength"/> characters.</summary>
+    public string? String(string field, JsonElement? given, bool required = false, int maxLength = int.MaxValue)
+    {
+        if (given is not { ValueKind: not JsonValueKind.Null } value)
         {
             if (required)
             {
-                Fail(name, "This field is required.");
+                Fail(field, "This field is required.");
             }
 
             return null;
@@ -43,29 +75,37 @@ internal sealed class BodyFields(JsonElement root)
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            Fail(name, "Must be a string.");
+            Fail(field, "Must be a string.");
             return null;
         }
 
         var text = value.GetString()!;
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            Fail(field, "Must not contain U+0000 (NUL).");
+            return null;
+        }
+
         if (text.Length > maxLength)
         {
-            Fail(name, $"Must be at most {maxLength} characters.");
+            Fail(field, $"Must be at most {maxLength} characters.");
             return null;
         }
 
         if (required && text.Length == 0)
         {
-            Fail(name, "Must not be empty.");
+            Fail(field, "Must not be empty.");
             return null;
         }
 
         return text;
     }
 
-    public Guid? Uuid(string name, bool required = false)
+    public Guid? Uuid(string name, bool required = false) => Uuid(name, Find(name), required);
+
+    public Guid? Uuid(string field, JsonElement? given, bool required = false)
     {
-        var text = String(name, required);
+        var text = String(field, given, required);
         if (text is null)
         {
             return null;
@@ -73,7 +113,7 @@ internal sealed class BodyFields(JsonElement root)
 
         if (!Ids.TryParse(text, out var id))
         {
-            Fail(name, "Must be a UUID such as 11111111-2222-3333-4444-555555555555.");
+            Fail(field, "Must be a UUID such as 11111111-2222-3333-4444-555555555555.");
             return null;
         }
 
@@ -133,4 +173,6 @@ internal sealed class BodyFields(JsonElement root)
 
         return value.GetRawText();
     }
+
+    private JsonElement? Find(string name) => root.TryGetProperty(name, out var value) ? value : null;
 }

@@ -16,7 +16,23 @@ internal sealed class QueryFields(IQueryCollection query)
 
     public void Fail(string name, string message) => _errors[name] = [message];
 
-    public string? String(string name) => query.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value.ToString() : null;
+    /// <summary>The parameter's text; U+0000 (which no stored value holds, and PostgreSQL text cannot) fails it.</summary>
+    public string? String(string name)
+    {
+        if (!query.TryGetValue(name, out var value) || string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        var text = value.ToString();
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            Fail(name, "Must not contain U+0000 (NUL).");
+            return null;
+        }
+
+        return text;
+    }
 
     public Guid? Uuid(string name)
     {

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text.Json;
 using OrleansShare.Gateway.Problems;
 
@@ -85,6 +86,59 @@ internal static class RequestBody
             return (null, ApiProblems.BadRequest("The request body must be a JSON object."));
         }
 
+        // JsonDocument also accepts an escaped lone surrogate, which no string can hold; refuse it wherever it is.
+        if (HasLoneSurrogateEscape(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            document.Dispose();
+            return (null, ApiProblems.BadRequest(
+                "The request body has a lone surrogate escape such as \"\\ud800\"; JSON strings must be Unicode text (a character beyond U+FFFF is a high and a low surrogate escape together)."));
+        }
+
         return (document, null);
+    }
+
+    /// <summary>
+    /// Whether valid JSON text escapes a UTF-16 surrogate that is not half of a pair: a high one not followed at once by
+    /// a low one, or a low one not preceded by a high one. Raw surrogates cannot occur: the text is valid UTF-8.
+    /// </summary>
+    private static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
+    {
+        const int EscapeLength = 6; // \uXXXX
+        var highPending = false;
+        var at = json.IndexOf((byte)'\\');
+        while (at >= 0)
+        {
+            // In valid JSON a backslash only starts an escape inside a string, and \u always has four hex digits.
+            int next;
+            if (json[at + 1] == (byte)'u' && Utf8Parser.TryParse(json.Slice(at + 2, 4), out ushort unit, out _, 'X'))
+            {
+                var c = (char)unit;
+                if (highPending != char.IsLowSurrogate(c))
+                {
+                    return true;
+                }
+
+                highPending = char.IsHighSurrogate(c);
+                next = at + EscapeLength;
+            }
+            else if (highPending)
+            {
+                return true;
+            }
+            else
+            {
+                next = at + 2;
+            }
+
+            if (highPending && (next >= json.Length || json[next] != (byte)'\\'))
+            {
+                return true;
+            }
+
+            var following = json[next..].IndexOf((byte)'\\');
+            at = following < 0 ? -1 : next + following;
+        }
+
+        return false;
     }
 }

@@ -141,6 +141,8 @@ internal static class SessionEndpoints
             query.Fail("session_kind", "Must be user, business or all.");
         }
 
+        var status = query.String("status");
+        var vendorData = query.String("vendor_data");
         var workflowId = query.Uuid("workflow_id");
         var dateFrom = query.Date("date_from");
         var dateTo = query.Date("date_to");
@@ -150,8 +152,7 @@ internal static class SessionEndpoints
         }
 
         var filter = new SessionListFilter(
-            Caller.From(context.User).ApplicationId, query.String("status"), kind == "all" ? null : kind, query.String("vendor_data"),
-            workflowId, dateFrom, dateTo, limit, offset);
+            Caller.From(context.User).ApplicationId, status, kind == "all" ? null : kind, vendorData, workflowId, dateFrom, dateTo, limit, offset);
         var page = await index.ListSessionsAsync(filter, cancellationToken);
         return TypedResults.Ok(Paging.Page(context.Request, page.Count, limit, offset, page.Results.Select(r => r.ToContract(urls)).ToList()));
     }

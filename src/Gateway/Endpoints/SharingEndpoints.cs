@@ -1,3 +1,4 @@
+using System.Text.Json;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
@@ -16,6 +17,10 @@ internal static class SharingEndpoints
     private const int MaxTtlSeconds = 86400;
     private const int VendorDataMaxLength = 256;
 
+    // API.md, Share: other clients' names for the same fields (the reusable-identity seed's, Didit's MCP server's).
+    private static readonly string[] TargetSpellings = ["for_application_id", "audience", "partner_client_id"];
+    private static readonly string[] TtlSpellings = ["ttl_in_seconds", "expires_in"];
+
     public static RouteGroupBuilder MapSharing(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v3/session").WithTags("Sharing").RequireAuthorization(Policies.WriteSessions);
@@ -31,7 +36,7 @@ internal static class SharingEndpoints
     {
         var (body, problem) = await RequestBody.ReadAsync(
             context.Request,
-            f => (Target: f.Uuid("for_application_id", required: true), Ttl: f.HasErrors ? null : ReadTtl(f)),
+            f => (Target: f.Uuid("for_application_id", f.OneOf(TargetSpellings), required: true), Ttl: ReadTtl(f.OneOf(TtlSpellings))),
             cancellationToken: cancellationToken);
 
         // The session applies API.md's order of checks (the session before the body); this endpoint maps its answer.
@@ -45,7 +50,7 @@ internal static class SharingEndpoints
                 (string?)null,
                 new ShareResponse(
                     tokens.Mint(sessionId, result.Kind, caller.ApplicationId, target, result.IssuedAt, result.ExpiresAt, result.TokenId!),
-                    target, result.Kind.ToWire(), result.ExpiresAt)),
+                    result.TokenId!, target, result.Kind.ToWire(), result.ExpiresAt)),
             ShareStatus.NotFinished => NotFinished(result.Kind, result.SessionStatus),
             ShareStatus.BodyInvalid => problem!,
             ShareStatus.SelfShare => ApiProblems.Validation("for_application_id", "A session cannot be shared with its own application."),
@@ -55,15 +60,15 @@ internal static class SharingEndpoints
         };
     }
 
-    /// <summary>The lifetime asked for (3600 when absent), or null when it is not an integer in range.</summary>
-    private static long? ReadTtl(BodyFields fields)
+    /// <summary>The lifetime asked for (3600 when absent), or null when it is not an integer in range (<c>null</c> is not).</summary>
+    private static long? ReadTtl(JsonElement? given)
     {
-        if (!fields.TryGet("ttl_in_seconds", out var value))
+        if (given is not { } value)
         {
             return DefaultTtlSeconds;
         }
 
-        return value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt64(out var ttl) && ttl is >= MinTtlSeconds and <= MaxTtlSeconds
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var ttl) && ttl is >= MinTtlSeconds and <= MaxTtlSeconds
             ? ttl
             : null;
     }

@@ -19,6 +19,12 @@ internal sealed class ShareTokenService
 {
     private const int MinimumKeyBytes = 32;
 
+    /// <summary>How far ahead of this gateway's clock a token's <c>iat</c> may be (another gateway's clock).</summary>
+    private const int ClockSkewSeconds = 60;
+
+    /// <summary>The longest lifetime a share can ask for (API.md, Share), so the longest any genuine token has.</summary>
+    private const int MaxLifetimeSeconds = 86400;
+
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly Dictionary<string, SymmetricSecurityKey> _keys;
     private readonly SigningCredentials _signing;
@@ -82,9 +88,9 @@ internal sealed class ShareTokenService
             ValidateAudience = false,
             ValidateIssuerSigningKey = true,
             RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            LifetimeValidator = (_, expires, _, _) => expires is { } exp && exp > _time.GetUtcNow().UtcDateTime,
+            // The times are checked after the signature, on the payload as sent (ReadTimes): the handler accepts a string exp.
+            RequireExpirationTime = false,
+            ValidateLifetime = false,
             IssuerSigningKeyResolver = (_, _, kid, _) => kid is not null && _keys.TryGetValue(kid, out var key) ? [key] : [],
             TryAllIssuerSigningKeys = false,
         };
@@ -109,7 +115,6 @@ internal sealed class ShareTokenService
         {
             return (null, result.Exception switch
             {
-                SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException => "The share token has expired; ask the sharing partner for a new one.",
                 SecurityTokenSignatureKeyNotFoundException => "The share token was not signed with a key this service knows.",
                 SecurityTokenInvalidAlgorithmException => "The share token must be signed with HS256.",
                 SecurityTokenMalformedException => "The share token is not a well-formed JWS.",
@@ -122,21 +127,85 @@ internal sealed class ShareTokenService
             return (null, "The share token must be signed with HS256.");
         }
 
-        return ReadClaims(jwt, token);
+        var (expiresAt, timeFailure) = ReadTimes(jwt);
+        return expiresAt is { } expiry ? ReadClaims(jwt, token, expiry) : (null, timeFailure);
     }
 
-    private static (ShareTokenClaims? Claims, string? Failure) ReadClaims(JsonWebToken jwt, string token)
+    /// <summary>
+    /// RFC 8725's checks of the times: <c>iat</c>, <c>exp</c> and <c>nbf</c> (when present) are JSON integers, <c>iat</c> at
+    /// most <see cref="ClockSkewSeconds"/> ahead, <c>nbf</c> not ahead, and the lifetime at most what a share may ask for.
+    /// </summary>
+    private (DateTimeOffset? ExpiresAt, string? Failure) ReadTimes(JsonWebToken jwt)
+    {
+        using var payload = ParsePayload(jwt);
+        if (payload is null)
+        {
+            return (null, "The share token is not a well-formed JWS.");
+        }
+
+        var claims = payload.RootElement;
+        if (!TryInteger(claims, "iat", out var iat) || !TryInteger(claims, "exp", out var exp))
+        {
+            return (null, "The share token's iat and exp claims must be JSON integers (seconds since the epoch).");
+        }
+
+        var hasNbf = claims.TryGetProperty("nbf", out _);
+        var nbf = 0L;
+        if (hasNbf && !TryInteger(claims, "nbf", out nbf))
+        {
+            return (null, "The share token's nbf claim must be a JSON integer (seconds since the epoch).");
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        if (iat > now + ClockSkewSeconds)
+        {
+            return (null, "The share token's iat claim is in the future.");
+        }
+
+        if (hasNbf && nbf > now)
+        {
+            return (null, "The share token's nbf claim is in the future: it is not valid yet.");
+        }
+
+        var lifetime = (Int128)exp - iat;
+        if (lifetime <= 0 || lifetime > MaxLifetimeSeconds)
+        {
+            return (null, $"The share token's lifetime (exp - iat) must be from 1 to {MaxLifetimeSeconds} seconds.");
+        }
+
+        if (exp <= now)
+        {
+            return (null, "The share token has expired; ask the sharing partner for a new one.");
+        }
+
+        return (DateTimeOffset.FromUnixTimeSeconds(exp), null);
+    }
+
+    /// <summary>The payload as sent; the handler has parsed it already, so null is only a safeguard.</summary>
+    private static JsonDocument? ParsePayload(JsonWebToken jwt)
+    {
+        try
+        {
+            return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static bool TryInteger(JsonElement claims, string name, out long value)
+    {
+        value = 0;
+        return claims.TryGetProperty(name, out var claim) && claim.ValueKind == JsonValueKind.Number && claim.TryGetInt64(out value);
+    }
+
+    private static (ShareTokenClaims? Claims, string? Failure) ReadClaims(JsonWebToken jwt, string token, DateTimeOffset expiresAt)
     {
         if (!TryGuid(jwt, "session_id", out var sessionId) || !TryGuid(jwt, "from_application_id", out var from)
             || !TryGuid(jwt, "for_application_id", out var forApplication))
         {
             return (null, "The share token lacks a valid session_id, from_application_id or for_application_id claim.");
-        }
-
-        // Only session_kind and jti may be absent (older tokens); iat is part of every token's payload.
-        if (!jwt.TryGetPayloadValue<long>("iat", out _))
-        {
-            return (null, "The share token lacks a numeric iat claim.");
         }
 
         var kind = SessionKind.User;
@@ -161,7 +230,7 @@ internal sealed class ShareTokenService
             redemptionKey = ShareTokenKey.FromTokenText(token);
         }
 
-        return (new ShareTokenClaims(sessionId, kind, from, forApplication, jwt.ValidTo, redemptionKey), null);
+        return (new ShareTokenClaims(sessionId, kind, from, forApplication, expiresAt, redemptionKey), null);
     }
 
     private static bool TryGuid(JsonWebToken jwt, string claim, out Guid value)

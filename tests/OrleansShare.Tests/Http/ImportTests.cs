@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using OrleansShare.Grains.Common;
 using OrleansShare.Tests.Fixtures;
 
@@ -7,7 +9,7 @@ namespace OrleansShare.Tests.Http;
 
 /// <summary>API.md, Import: every check of <c>POST /v3/session/import-shared/</c>, in order, and that a refused import changes nothing.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ImportTests(GatewayApp app)
+public sealed partial class ImportTests(GatewayApp app)
 {
     private const string ImportPath = "/v3/session/import-shared/";
 
@@ -203,6 +205,73 @@ public sealed class ImportTests(GatewayApp app)
 
             return TestTokens.Sign(claims);
         });
+
+    /// <summary>
+    /// RFC 8725 (API.md, Share): <c>iat</c>, <c>exp</c> and <c>nbf</c> are JSON integers, <c>iat</c> at most 60 s ahead,
+    /// <c>nbf</c> not ahead, <c>exp - iat</c> at most 86,400. Each row sets claims of a correctly signed token
+    /// (<c>iat</c> = now, <c>exp</c> = now + 3600 unless set); <c>{now+N}</c> is the current unix time plus N.
+    /// </summary>
+    [Theory]
+    [InlineData("exp as a numeric string", "exp=\"{now+3600}\"")]
+    [InlineData("iat as a numeric string", "iat=\"{now}\"")]
+    [InlineData("nbf as a numeric string", "nbf=\"{now-10}\"")]
+    [InlineData("fractional iat", "iat={now}.5")]
+    [InlineData("fractional exp", "exp={now+3600}.5")]
+    [InlineData("fractional nbf", "nbf={now-10}.5")]
+    [InlineData("exp with a fraction of zero", "exp={now+3600}.0")]
+    [InlineData("exp in exponent form", "exp={now+3600}e0")]
+    [InlineData("iat as a boolean", "iat=true")]
+    [InlineData("nbf as null", "nbf=null")]
+    [InlineData("nbf as an object", "nbf={}")]
+    [InlineData("iat 2 minutes in the future", "iat={now+120}")]
+    [InlineData("iat 90 s in the future", "iat={now+90};exp={now+690}")]
+    [InlineData("nbf in the future", "nbf={now+30}")]
+    [InlineData("exp - iat of 86,401 s", "exp={now+86401}")]
+    [InlineData("exp - iat of a year", "iat={now-100};exp={now+31536000}")]
+    [InlineData("exp before iat", "iat={now+50};exp={now+30}")]
+    public async Task TokenWhoseTimesBreakRfc8725Is401(string rule, string claimsSet)
+    {
+        var problem = await AssertForgedTokenRejected((claims, _) => TestTokens.Sign(WithTimes(claims, claimsSet)));
+
+        Assert.False(string.IsNullOrWhiteSpace(problem.Detail()), rule);
+    }
+
+    /// <summary>The edges of the same rules, inside them: these forged tokens import.</summary>
+    [Theory]
+    [InlineData("iat 30 s in the future", "iat={now+30};exp={now+3630}")]
+    [InlineData("nbf in the past", "nbf={now-5}")]
+    [InlineData("exp - iat of exactly 86,400 s", "iat={now-100};exp={now+86300}")]
+    public async Task TokenInsideTheTimeRulesImports(string rule, string claimsSet)
+    {
+        var (_, partner, _, token) = await SharedKycSessionAsync();
+        var claims = TestTokens.Payload(token);
+        claims["jti"] = Guid.NewGuid().ToString();
+
+        var response = await app.TryImportAsync(partner, TestTokens.Sign(WithTimes(claims, claimsSet)), partner.KycWorkflowId);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{rule}: {await response.Content.ReadAsStringAsync(Ct)}");
+        Assert.Equal(1, await app.CountSessionsAsync(partner));
+    }
+
+    /// <summary>Sets <c>iat</c> to now and <c>exp</c> to an hour later, then each <c>claim=json</c> of <paramref name="claimsSet"/>.</summary>
+    private static JsonObject WithTimes(JsonObject claims, string claimsSet)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        claims["iat"] = now;
+        claims["exp"] = now + 3600;
+        foreach (var assignment in claimsSet.Split(';'))
+        {
+            var (name, json) = (assignment[..assignment.IndexOf('=', StringComparison.Ordinal)], assignment[(assignment.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            json = NowPattern().Replace(json, m => (now + long.Parse(m.Groups[1].Value.Length == 0 ? "0" : m.Groups[1].Value, CultureInfo.InvariantCulture))
+                .ToString(CultureInfo.InvariantCulture));
+            claims[name] = JsonNode.Parse(json);
+        }
+
+        return claims;
+    }
+
+    [GeneratedRegex(@"\{now([+-]\d+)?\}")]
+    private static partial Regex NowPattern();
 
     [Fact]
     public async Task ExpiryIsCheckedBeforeThePartner()

@@ -122,23 +122,31 @@ public sealed class ShareTests(GatewayApp app)
     public async Task TargetIsCheckedBeforeTtl() =>
         await AssertTargetRejected(_ => new JsonObject { ["for_application_id"] = Guid.NewGuid().ToString(), ["ttl_in_seconds"] = 5 });
 
+    /// <summary>API.md: <c>null</c>, <c>"3600"</c> and <c>3600.5</c> are not integers; each under either spelling.</summary>
     [Theory]
-    [InlineData("\"3600\"")]
-    [InlineData("3600.5")]
-    [InlineData("true")]
-    [InlineData("59")]
-    [InlineData("0")]
-    [InlineData("-3600")]
-    [InlineData("86401")]
-    [InlineData("99999999999999999999")]
-    public async Task BadTtlIs400OnTtlInSeconds(string ttlJson)
+    [InlineData("ttl_in_seconds", "null")]
+    [InlineData("ttl_in_seconds", "\"3600\"")]
+    [InlineData("ttl_in_seconds", "3600.5")]
+    [InlineData("ttl_in_seconds", "3600.0")]
+    [InlineData("ttl_in_seconds", "true")]
+    [InlineData("ttl_in_seconds", "59")]
+    [InlineData("ttl_in_seconds", "0")]
+    [InlineData("ttl_in_seconds", "-3600")]
+    [InlineData("ttl_in_seconds", "86401")]
+    [InlineData("ttl_in_seconds", "99999999999999999999")]
+    [InlineData("expires_in", "null")]
+    [InlineData("expires_in", "\"3600\"")]
+    [InlineData("expires_in", "3600.5")]
+    [InlineData("expires_in", "59")]
+    [InlineData("expires_in", "86401")]
+    public async Task BadTtlIs400OnTtlInSeconds(string spelling, string ttlJson)
     {
         var source = await app.CreateApplicationAsync();
         var partner = await app.CreateBareApplicationAsync();
         var sessionId = await app.CreateVerifiedSessionAsync(source);
 
         var response = await source.Client.PostAsync(
-            $"/v3/session/{sessionId}/share/", Body.Json($"{{\"for_application_id\": \"{partner.ApplicationId}\", \"ttl_in_seconds\": {ttlJson}}}"), Ct);
+            $"/v3/session/{sessionId}/share/", Body.Json($"{{\"for_application_id\": \"{partner.ApplicationId}\", \"{spelling}\": {ttlJson}}}"), Ct);
 
         await response.AssertValidationProblemAsync("ttl_in_seconds");
         Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
@@ -250,6 +258,159 @@ public sealed class ShareTests(GatewayApp app)
         var token = await app.ShareAsync(source, sessionId, partner.ApplicationId);
 
         Assert.Equal(sessionId, TestTokens.Payload(token).Id("session_id"));
+    }
+
+    // ---- Other clients' spellings (API.md, Share) ------------------------------------------------------
+
+    /// <summary>Didit's MCP server (<c>@didit-protocol/mcp-server</c>) sends the session id again and the partner as <c>partner_client_id</c>.</summary>
+    [Fact]
+    public async Task DiditMcpServerBodyMintsATokenThePartnerImports()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject
+        {
+            ["session_id"] = sessionId.ToString(),
+            ["partner_client_id"] = partner.ApplicationId.ToString(),
+        });
+
+        var shared = await response.AssertJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(partner.ApplicationId, shared.Id("for_application_id"));
+        var claims = TestTokens.Payload(shared.Str("share_token"));
+        Assert.Equal(partner.ApplicationId, claims.Id("for_application_id"));
+        Assert.Equal(3600, claims["exp"]!.GetValue<long>() - claims["iat"]!.GetValue<long>());
+        var imported = await app.ImportAsync(partner, shared.Str("share_token"), partner.KycWorkflowId);
+        Assert.Equal(sessionId, imported.Id("shared_from_session"));
+    }
+
+    [Theory]
+    [InlineData("audience")]
+    [InlineData("partner_client_id")]
+    public async Task OtherSpellingOfTheTargetMeansForApplicationId(string spelling)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { [spelling] = partner.ApplicationId.ToString() });
+
+        var shared = await response.AssertJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(partner.ApplicationId, shared.Id("for_application_id"));
+        Assert.Equal(partner.ApplicationId, TestTokens.Payload(shared.Str("share_token")).Id("for_application_id"));
+    }
+
+    [Fact]
+    public async Task ExpiresInMeansTtlInSeconds()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject
+        {
+            ["partner_client_id"] = partner.ApplicationId.ToString(),
+            ["expires_in"] = 600,
+        });
+
+        var claims = TestTokens.Payload((await response.AssertJsonAsync(HttpStatusCode.Created)).Str("share_token"));
+        Assert.Equal(600, claims["exp"]!.GetValue<long>() - claims["iat"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task EverySpellingWithTheSameValueIsAccepted()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+        var target = partner.ApplicationId.ToString();
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject
+        {
+            ["for_application_id"] = target,
+            ["audience"] = target,
+            ["partner_client_id"] = target,
+            ["ttl_in_seconds"] = 900,
+            ["expires_in"] = 900,
+        });
+
+        var claims = TestTokens.Payload((await response.AssertJsonAsync(HttpStatusCode.Created)).Str("share_token"));
+        Assert.Equal(partner.ApplicationId, claims.Id("for_application_id"));
+        Assert.Equal(900, claims["exp"]!.GetValue<long>() - claims["iat"]!.GetValue<long>());
+    }
+
+    [Theory]
+    [InlineData("for_application_id", "audience")]
+    [InlineData("for_application_id", "partner_client_id")]
+    [InlineData("audience", "partner_client_id")]
+    public async Task TwoTargetsUnderTwoSpellingsAre400NamingBoth(string first, string second)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var other = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject
+        {
+            [first] = partner.ApplicationId.ToString(),
+            [second] = other.ApplicationId.ToString(),
+        });
+
+        await AssertConflictAsync(response, first, second);
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+    }
+
+    [Theory]
+    [InlineData("600", "900")]
+    [InlineData("600", "null")]
+    [InlineData("600", "\"600\"")]
+    public async Task TwoLifetimesUnderTwoSpellingsAre400NamingBoth(string ttlInSeconds, string expiresIn)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await source.Client.PostAsync($"/v3/session/{sessionId}/share/", Body.Json(
+            $"{{\"for_application_id\": \"{partner.ApplicationId}\", \"ttl_in_seconds\": {ttlInSeconds}, \"expires_in\": {expiresIn}}}"), Ct);
+
+        await AssertConflictAsync(response, "ttl_in_seconds", "expires_in");
+        Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+    }
+
+    [Theory]
+    [InlineData("audience", "partner-app-uuid")]
+    [InlineData("partner_client_id", "not-a-uuid")]
+    public async Task TargetThatIsNotAUuidUnderAnotherSpellingIs400OnForApplicationId(string spelling, string target) =>
+        await AssertTargetRejected(_ => new JsonObject { [spelling] = target });
+
+    [Fact]
+    public async Task UnknownTargetUnderAnotherSpellingIs400OnForApplicationId() =>
+        await AssertTargetRejected(_ => new JsonObject { ["partner_client_id"] = Guid.NewGuid().ToString() });
+
+    [Fact]
+    public async Task ShareAnswerCarriesTheTokenIdItsJtiAndItsAuditEntry()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(source);
+
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        var shared = await response.AssertJsonAsync(HttpStatusCode.Created);
+        var tokenId = shared.Str("token_id");
+        Assert.False(string.IsNullOrEmpty(tokenId));
+        Assert.Equal(tokenId, TestTokens.Payload(shared.Str("share_token")).Str("jti"));
+        var entry = (await app.GetReviewsAsync(source, sessionId)).Single(e => e!.Str("action") == "shared")!;
+        Assert.Equal(tokenId, entry["details"]!.Str("token_id"));
+    }
+
+    private static async Task AssertConflictAsync(HttpResponseMessage response, string first, string second)
+    {
+        var problem = await response.AssertValidationProblemAsync(first);
+        Assert.True(problem["errors"]?[second] is JsonArray { Count: > 0 }, $"No errors.{second} in {problem.ToJsonString()}");
+        Assert.Contains(first, problem.Detail(), StringComparison.Ordinal);
+        Assert.Contains(second, problem.Detail(), StringComparison.Ordinal);
     }
 
     private async Task AssertTargetRejected(Func<TestApplication, JsonObject> body)
