@@ -48,8 +48,8 @@ internal static class GatewayHosting
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
 
         builder.AddSecrets(embedded);
+        builder.AddHostHeaders();
 
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShareTokenService>();
         builder.Services.AddSingleton<ApiKeyCache>();
@@ -82,8 +82,10 @@ internal static class GatewayHosting
         // Fail at start, naming the setting, rather than at the first share.
         _ = app.Services.GetRequiredService<ShareTokenService>();
 
+        app.UseForwardedHeadersWhenEnabled();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAllowedHosts();
         app.UseAuthentication();
         app.UseAuthorization();
 
