@@ -7,12 +7,16 @@ internal static class Paging
 {
     public static PageResponse<T> Page<T>(HttpRequest request, long count, int limit, int offset, IReadOnlyList<T> results)
     {
+        // Links share session_url's base (Gateway__PublicBaseUrl when set). Taken from the request's services so
+        // that every list endpoint gets it without passing it along.
+        var path = request.HttpContext.RequestServices.GetRequiredService<PublicUrls>().BaseFor(request) + request.Path;
+
         string Link(long newOffset)
         {
             var query = request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
             query["limit"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
             query["offset"] = newOffset.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return QueryHelpers.AddQueryString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}", query);
+            return QueryHelpers.AddQueryString(path, query);
         }
 
         // long: offset + limit can pass int.MaxValue.

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using OrleansShare.Silo.Hosting;
 
 namespace OrleansShare.Gateway.Hosting;
 
@@ -49,14 +50,8 @@ internal static class EmbeddedSecrets
 
     private static void WriteSecretFile(string path, string content)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options);
+        OwnerOnlyFiles.CreateFolder(Path.GetDirectoryName(path)!);
+        using var writer = new StreamWriter(path, System.Text.Encoding.UTF8, OwnerOnlyFiles.NewFile());
         writer.Write(content);
     }
 }

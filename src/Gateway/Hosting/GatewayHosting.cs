@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
@@ -20,8 +21,12 @@ internal static class GatewayHosting
         var configuration = builder.Configuration;
         builder.Logging.AddOrleansShareLogDefaults();
         var cluster = OrleansShareHosting.ReadClusterOptions(configuration);
-        var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var embedded = cluster.Mode == ClusterMode.Embedded;
+
+        // Settings are checked before anything is created on disk: a refused start leaves nothing behind.
+        builder.AddHostHeaders();
+        builder.AddSecrets(embedded);
+        var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var role = embedded ? GatewayRole.Embedded : cluster.HostSilo ? GatewayRole.GatewayAndSilo : GatewayRole.Gateway;
 
         if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]))
@@ -47,9 +52,6 @@ internal static class GatewayHosting
 
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
 
-        builder.AddSecrets(embedded);
-
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShareTokenService>();
         builder.Services.AddSingleton<ApiKeyCache>();
@@ -82,8 +84,10 @@ internal static class GatewayHosting
         // Fail at start, naming the setting, rather than at the first share.
         _ = app.Services.GetRequiredService<ShareTokenService>();
 
+        app.UseForwardedHeadersWhenEnabled();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAllowedHosts();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -103,7 +107,13 @@ internal static class GatewayHosting
 
         if (app.Services.GetService<GeneratedAdminKey>() is { } generated)
         {
-            app.Lifetime.ApplicationStarted.Register(() => GatewayLog.AdminKeyGenerated(app.Logger, generated.Key, generated.Directory));
+            // The key goes to the console only: logs are kept and shipped, and must never hold it.
+            var console = app.Services.GetRequiredService<OperatorConsole>();
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                console.ShowGeneratedAdminKey(generated.Key, generated.Directory);
+                GatewayLog.AdminKeyGenerated(app.Logger, generated.Directory);
+            });
         }
 
         return app;
@@ -121,6 +131,13 @@ internal static class GatewayHosting
         var adminKey = configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>()?.ApiKey;
         if (!string.IsNullOrEmpty(adminKey))
         {
+            if (adminKey.Length < AdminOptions.MinimumKeyLength)
+            {
+                throw new OptionsValidationException(AdminOptions.SectionName, typeof(AdminOptions),
+                    [$"Admin__ApiKey must be at least {AdminOptions.MinimumKeyLength} characters long, and this one has {adminKey.Length}. "
+                        + "Choose a random key, such as the output of: openssl rand -hex 32"]);
+            }
+
             builder.Services.AddSingleton(AdminKeyVerifier.ForKey(adminKey));
         }
         else if (embedded)
@@ -130,6 +147,7 @@ internal static class GatewayHosting
             if (generated is not null)
             {
                 builder.Services.AddSingleton(new GeneratedAdminKey(generated, dataDirectory));
+                builder.Services.TryAddSingleton(OperatorConsole.Standard());
             }
         }
         else

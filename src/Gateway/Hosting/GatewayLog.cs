@@ -3,8 +3,8 @@ namespace OrleansShare.Gateway.Hosting;
 internal static partial class GatewayLog
 {
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning,
-        Message = "Generated the operator key (shown this once; only its hash is kept in {DataDirectory}): {AdminKey}. Set Admin__ApiKey to choose your own.")]
-    public static partial void AdminKeyGenerated(ILogger logger, string adminKey, string dataDirectory);
+        Message = "Generated an operator key and printed it once to standard output (only its hash is kept in {DataDirectory}). Set Admin__ApiKey to choose your own.")]
+    public static partial void AdminKeyGenerated(ILogger logger, string dataDirectory);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "The cluster did not answer {Method} {Path}")]
     public static partial void ClusterUnavailable(ILogger logger, Exception exception, string method, string path);

@@ -83,11 +83,21 @@ public static class OrleansShareHosting
             return Database.ForPostgreSql(connectionString, cluster.ServiceId);
         }
 
-        return Database.ForSqlite(Path.Combine(DataDirectory(configuration), StorageOptions.DatabaseFileName), cluster.ServiceId);
+        // The folder and the database file are made readable by their owner only before SQLite opens them.
+        var dataDirectory = DataDirectory(configuration);
+        var databaseFile = Path.Combine(dataDirectory, StorageOptions.DatabaseFileName);
+        OwnerOnlyFiles.CreateFolder(dataDirectory);
+        OwnerOnlyFiles.PrepareSqliteFile(databaseFile);
+        return Database.ForSqlite(databaseFile, cluster.ServiceId);
     }
 
-    /// <summary>The embedded-mode data folder, <c>Storage__DataDirectory</c>, as an absolute path.</summary>
-    public static string DataDirectory(IConfiguration configuration) => Path.GetFullPath(ReadStorageOptions(configuration).DataDirectory);
+    /// <summary>
+    /// The embedded-mode data folder, <c>Storage__DataDirectory</c>, as an absolute path: a relative one is resolved
+    /// against the directory the host was started from (its current directory, which <c>dotnet run</c> keeps as the
+    /// caller's: see <c>RunWorkingDirectory</c> in the gateway's project), never against the content root.
+    /// </summary>
+    public static string DataDirectory(IConfiguration configuration) =>
+        Path.GetFullPath(ReadStorageOptions(configuration).DataDirectory, Environment.CurrentDirectory);
 
     /// <summary>Reads the <c>Storage</c> section.</summary>
     public static StorageOptions ReadStorageOptions(IConfiguration configuration)

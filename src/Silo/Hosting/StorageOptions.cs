@@ -5,7 +5,10 @@ public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary><c>Storage__DataDirectory</c>: embedded-mode folder for the SQLite database and generated secrets.</summary>
+    /// <summary>
+    /// <c>Storage__DataDirectory</c>: embedded-mode folder for the SQLite database and generated secrets, created readable
+    /// by its owner only; a relative path is taken from the directory the host was started from.
+    /// </summary>
     public string DataDirectory { get; set; } = "./data";
 
     /// <summary>

@@ -8,7 +8,9 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansShare.Gateway.Hosting;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Tests.Fixtures;
@@ -30,6 +32,7 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     private readonly bool _ownsDataDirectory;
     private readonly bool _configureSecrets;
     private readonly ConcurrentQueue<string> _log = new();
+    private readonly ConcurrentQueue<string> _console = new();
     private readonly TaskCompletionSource<string> _generatedAdminKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _siloPort = FreeTcpPort();
     private readonly int _gatewayPort = FreeTcpPort();
@@ -83,12 +86,18 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     /// <summary>The injected storage failures of a gateway made by <see cref="WithStorageFaults"/>; null otherwise.</summary>
     public StorageFaults? StorageFaults { get; private init; }
 
-    /// <summary>Every log message the gateway wrote at Warning or above.</summary>
+    /// <summary>
+    /// Every log message the gateway wrote: Information and above from OrleansShare's own categories, Warning and
+    /// above from the rest (the levels the gateway's log defaults and this fixture let through).
+    /// </summary>
     public IReadOnlyCollection<string> LogMessages => _log;
 
+    /// <summary>Every line the gateway printed to the operator's console (<c>OperatorConsole</c>), which no log receives.</summary>
+    public IReadOnlyCollection<string> ConsoleLines => _console;
+
     /// <summary>
-    /// The operator key this gateway printed at start. The gateway logs it from an ApplicationStarted callback, which
-    /// under WebApplicationFactory may run just after the server reports started, so this waits for the message.
+    /// The operator key this gateway printed at start. The gateway prints it from an ApplicationStarted callback, which
+    /// under WebApplicationFactory may run just after the server reports started, so this waits for the line.
     /// </summary>
     public Task<string> GeneratedAdminKeyAsync() =>
         _generatedAdminKey.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
@@ -163,14 +172,15 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
             builder.ConfigureTestServices(services => StorageFaults.Install(services, faults));
         }
 
+        builder.ConfigureTestServices(services => services.AddSingleton(new OperatorConsole(PrintToConsole)));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(Capture)));
+        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(_log.Enqueue)));
     }
 
-    private void Capture(string message)
+    private void PrintToConsole(string line)
     {
-        _log.Enqueue(message);
-        if (GeneratedAdminKeyPattern().Match(message) is { Success: true } key)
+        _console.Enqueue(line);
+        if (GeneratedAdminKeyPattern().Match(line) is { Success: true } key)
         {
             _generatedAdminKey.TrySetResult(key.Value);
         }
@@ -366,7 +376,7 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
 
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {

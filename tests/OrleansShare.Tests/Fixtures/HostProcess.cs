@@ -46,15 +46,25 @@ public sealed class HostProcess : IAsyncDisposable
             throw new FileNotFoundException($"{name}: {dll} is missing. Build the solution first (dotnet build), in the test's configuration.", dll);
         }
 
+        return Start(name, [dll], Path.GetDirectoryName(dll)!, environment, logPath);
+    }
+
+    /// <summary>Starts <c>dotnet &lt;arguments&gt;</c> in <paramref name="workingDirectory"/> (e.g. <c>dotnet run --project ...</c>).</summary>
+    public static HostProcess Start(
+        string name, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, string logPath)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(dll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
 
         // Hermetic: nothing of the caller's OrleansShare or ASP.NET Core settings leaks into the hosts.
         foreach (var key in start.Environment.Keys.Where(IsOurSetting).ToList())
@@ -68,7 +78,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         var log = new StreamWriter(logPath, append: false, new UTF8Encoding(false)) { AutoFlush = true };
-        log.WriteLine($"# {name}: dotnet {dll} (started {DateTimeOffset.UtcNow:O})");
+        log.WriteLine($"# {name}: dotnet {string.Join(' ', arguments)} in {workingDirectory} (started {DateTimeOffset.UtcNow:O})");
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var host = new HostProcess(name, logPath, process, log);
         process.OutputDataReceived += (_, e) => host.Append(e.Data);
@@ -138,7 +148,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGKILL: the process dies at once, nothing is handed off.</summary>
+    /// <summary>SIGKILL: the process (and any it started, as <c>dotnet run</c> does) dies at once, nothing is handed off.</summary>
     public async Task KillAsync()
     {
         _stopRequested = true;
@@ -147,7 +157,7 @@ public sealed class HostProcess : IAsyncDisposable
             return;
         }
 
-        _process.Kill();
+        _process.Kill(entireProcessTree: true);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
     }

@@ -361,7 +361,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    private static string Dll(string project, string file)
+    /// <summary>The configuration the tests (and so the hosts they start) were built in: Debug or Release.</summary>
+    public static string BuildConfiguration => Repository.Value.Configuration;
+
+    /// <summary>A host's built assembly, e.g. <c>Dll("Gateway", "OrleansShare.Gateway.dll")</c>.</summary>
+    public static string Dll(string project, string file)
     {
         var (root, configuration) = Repository.Value;
         return Path.Combine(root, "src", project, "bin", configuration, "net10.0", file);
@@ -387,7 +391,8 @@ public sealed class ProcessCluster : IAsyncDisposable
         return (root.FullName, configuration);
     }
 
-    private static int[] FreePorts(int count)
+    /// <summary><paramref name="count"/> distinct free TCP ports on loopback.</summary>
+    public static int[] FreePorts(int count)
     {
         // Hold every listener until all are chosen, so the ports are distinct.
         var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();

@@ -60,4 +60,31 @@ public sealed class EmbeddedSecretsTests
             GatewayApp.DeleteDataDirectory(dataDirectory);
         }
     }
+
+    [Fact]
+    public async Task GeneratedOperatorKeyIsPrintedOnceToTheConsoleAndNeverLogged()
+    {
+        var dataDirectory = GatewayApp.NewDataDirectory();
+        try
+        {
+            var app = GatewayApp.WithGeneratedSecrets(dataDirectory);
+            string adminKey;
+            await using (app)
+            {
+                await app.InitializeAsync();
+                adminKey = await app.GeneratedAdminKeyAsync();
+                app.UseAdminKey(adminKey);
+                await app.CreateBareApplicationAsync();
+            }
+
+            // Checked once the host has stopped, when every start-up callback has run.
+            Assert.Single(app.ConsoleLines, line => line.Contains(adminKey, StringComparison.Ordinal));
+            Assert.Contains(app.LogMessages, m => m.StartsWith("Generated an operator key", StringComparison.Ordinal));
+            Assert.DoesNotContain(app.LogMessages, m => m.Contains(adminKey, StringComparison.Ordinal));
+        }
+        finally
+        {
+            GatewayApp.DeleteDataDirectory(dataDirectory);
+        }
+    }
 }
