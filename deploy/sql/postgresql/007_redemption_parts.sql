@@ -1,43 +1,39 @@
--- OrleansShare migration 007 (PostgreSQL): a redemption's three writes leave together.
+-- OrleansShare migration 007 (PostgreSQL): a redemption's three writes leave together; each records its part.
 --
--- A redemption now sends the source's record (its payload carries "pending_redemption": "<token key>"), the clone
+-- A redemption sends the source's record (its payload carries "pending_redemption": "<token key>"), the clone
 -- ("completed_redemption": "<token key>" on its first write) and the share token's row ('redeemed') at the same
--- time, so any of the three can land first, and a crash can keep any subset. Each of the three marks its part on the
--- pending_redemption row of the token, creating the row when it is the first; the one that finds all three parts
--- marked deletes it. The marks are one upsert, which waits for a concurrent transaction holding the row and then sees
--- its marks, so the last of three writes in different transactions still sees the other two. A row that stays is a
--- redemption with a part missing: the recovery sweep has its token grain finish it from whichever part holds the
--- plan (the token's row, the source's export plans, or the clone, whose id the row keeps) and removes the row.
+-- time, so any of the three can land first, in one transaction or in several, and a crash can keep any subset. Each
+-- of the three inserts its own redemption_part row (source, clone or token), in its own transaction. The parts are
+-- never updated and the triggers never look at each other's rows: two transactions that carry parts of the same
+-- redemptions never wait on each other, so group-committed batches in flight side by side cannot deadlock.
 --
--- Rows written by migration 005's triggers were created by the source's write: they keep source_written = true.
+-- Every silo's recovery sweep deletes the redemptions whose three parts are all recorded and, for those older than
+-- a few seconds that have a part missing, has their token grain finish them from whichever part holds the plan (the
+-- token's row, the source's export plans, or the clone, whose id its part keeps), then deletes their parts.
+--
+-- Replaces migration 005's pending_redemption (one row per redemption with a flag per part, which the three writes
+-- updated in turn): its rows become the parts they had marked.
 
-ALTER TABLE pending_redemption ADD COLUMN IF NOT EXISTS source_written boolean NOT NULL DEFAULT true;
-ALTER TABLE pending_redemption ALTER COLUMN source_written SET DEFAULT false;
-ALTER TABLE pending_redemption ADD COLUMN IF NOT EXISTS clone_session_id uuid;
+CREATE TABLE IF NOT EXISTS redemption_part
+(
+    service_id        varchar(150) NOT NULL,
+    token_key         text         NOT NULL,
+    part              text         NOT NULL CHECK (part IN ('source', 'clone', 'token')),
+    source_session_id uuid         NOT NULL,
+    clone_session_id  uuid         NULL,
+    recorded_at_ms    bigint       NOT NULL,
+    CONSTRAINT pk_redemption_part PRIMARY KEY (service_id, token_key, part)
+);
 
-CREATE OR REPLACE FUNCTION orleansshare_redemption_part_written(
-    p_service_id varchar, p_token_key text, p_source_session_id uuid, p_clone_session_id uuid, p_part text) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    finished boolean;
-BEGIN
-    INSERT INTO pending_redemption AS p
-        (service_id, token_key, source_session_id, clone_session_id, recorded_at_ms, source_written, clone_written, token_written)
-    VALUES
-        (p_service_id, p_token_key, p_source_session_id, p_clone_session_id,
-         (extract(epoch FROM clock_timestamp()) * 1000)::bigint, p_part = 'source', p_part = 'clone', p_part = 'token')
-    ON CONFLICT (service_id, token_key) DO UPDATE SET
-        source_written   = p.source_written OR EXCLUDED.source_written,
-        clone_written    = p.clone_written OR EXCLUDED.clone_written,
-        token_written    = p.token_written OR EXCLUDED.token_written,
-        clone_session_id = COALESCE(p.clone_session_id, EXCLUDED.clone_session_id)
-    RETURNING p.source_written AND p.clone_written AND p.token_written INTO finished;
+CREATE INDEX IF NOT EXISTS ix_redemption_part_age ON redemption_part (service_id, recorded_at_ms);
 
-    IF finished THEN
-        DELETE FROM pending_redemption WHERE service_id = p_service_id AND token_key = p_token_key;
-    END IF;
-END
-$fn$;
+INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+SELECT service_id, token_key, 'source', source_session_id, NULL::uuid, recorded_at_ms FROM pending_redemption
+UNION ALL
+SELECT service_id, token_key, 'clone', source_session_id, NULL::uuid, recorded_at_ms FROM pending_redemption WHERE clone_written
+UNION ALL
+SELECT service_id, token_key, 'token', source_session_id, NULL::uuid, recorded_at_ms FROM pending_redemption WHERE token_written
+ON CONFLICT DO NOTHING;
 
 CREATE OR REPLACE FUNCTION orleansshare_session_index_sync() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -78,17 +74,22 @@ BEGIN
     END IF;
 
     IF doc ->> 'pending_redemption' IS NOT NULL THEN
-        PERFORM orleansshare_redemption_part_written(
-            NEW.serviceid, doc ->> 'pending_redemption', (doc ->> 'session_id')::uuid, NULL, 'source');
+        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+        VALUES (NEW.serviceid, doc ->> 'pending_redemption', 'source', (doc ->> 'session_id')::uuid, NULL,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        ON CONFLICT DO NOTHING;
     END IF;
     IF doc ->> 'completed_redemption' IS NOT NULL THEN
-        PERFORM orleansshare_redemption_part_written(
-            NEW.serviceid, doc ->> 'completed_redemption', (doc ->> 'shared_from_session')::uuid, (doc ->> 'session_id')::uuid, 'clone');
+        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+        VALUES (NEW.serviceid, doc ->> 'completed_redemption', 'clone', (doc ->> 'shared_from_session')::uuid,
+                (doc ->> 'session_id')::uuid, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
 END
 $fn$;
 
+-- The token's part: its row is written once, 'redeemed', with the plan (source and clone) it was redeemed under.
 CREATE OR REPLACE FUNCTION orleansshare_token_written() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -98,10 +99,13 @@ BEGIN
         RETURN NULL;
     END IF;
     plan := convert_from(NEW.payloadbinary, 'UTF8')::jsonb -> 'plan';
-    PERFORM orleansshare_redemption_part_written(
-        NEW.serviceid, NEW.grainidextensionstring,
-        COALESCE((plan ->> 'source_session_id')::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
-        (plan ->> 'new_session_id')::uuid, 'token');
+    INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+    VALUES (NEW.serviceid, NEW.grainidextensionstring, 'token',
+            COALESCE((plan ->> 'source_session_id')::uuid, '00000000-0000-0000-0000-000000000000'::uuid),
+            (plan ->> 'new_session_id')::uuid, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+    ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $fn$;
+
+DROP TABLE IF EXISTS pending_redemption;

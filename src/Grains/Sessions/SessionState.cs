@@ -45,13 +45,13 @@ public sealed record SessionState
 
     /// <summary>
     /// Set only by the write in which a source records an import: the token key of that redemption. The storage trigger
-    /// copies it into <c>pending_redemption</c>; every other write resets it.
+    /// records it as the <c>source</c> part in <c>redemption_part</c>; every other write resets it.
     /// </summary>
     [Id(20)] public string? PendingRedemption { get; init; }
 
     /// <summary>
-    /// Set only by the write that creates a clone: the token key of its redemption, whose <c>pending_redemption</c> row
-    /// the storage trigger removes; every other write resets it.
+    /// Set only by the write that creates a clone: the token key of its redemption, which the storage trigger records as
+    /// the <c>clone</c> part in <c>redemption_part</c>; every other write resets it.
     /// </summary>
     [Id(21)] public string? CompletedRedemption { get; init; }
 

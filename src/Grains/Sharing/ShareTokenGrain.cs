@@ -15,7 +15,7 @@ namespace OrleansShare.Grains.Sharing;
 /// <c>redeemed</c>. The call answers only once all three are durable, and only the call whose <c>redeemed</c> landed
 /// reports the import. A redemption interrupted with some of the three written is completed from whichever holds the
 /// plan: by the next call for the token, or by the silos' recovery sweep, which finds it through the
-/// <c>pending_redemption</c> row that the first of the three writes creates and the last removes.
+/// <c>redemption_part</c> rows that storage triggers insert as each of the three writes lands.
 /// </summary>
 [GrainType("share-token")]
 [Orleans.Placement.PreferLocalPlacement]

@@ -187,7 +187,7 @@ public static class OrleansShareHosting
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
         silo.Services.TryAddSingleton(TimeProvider.System);
 
-        // Interrupted redemptions are found through storage (pending_redemption) and finished by every silo.
+        // Interrupted redemptions are found through storage (redemption_part) and finished by every silo.
         silo.Services.TryAddSingleton<IRedemptionInterruptions, NoRedemptionInterruptions>();
         silo.Services.TryAddSingleton(database);
         silo.Services.TryAddSingleton<PendingRedemptions>();

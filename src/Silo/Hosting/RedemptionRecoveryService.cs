@@ -38,6 +38,7 @@ internal sealed partial class RedemptionRecoveryService(
 
     private async Task SweepAsync(RedemptionRecoveryOptions settings, CancellationToken ct)
     {
+        await pending.RemoveSettledAsync(ct);
         foreach (var redemption in await pending.ListOlderThanAsync(settings.RecoveryMinimumAge, settings.RecoveryBatchSize, ct))
         {
             ct.ThrowIfCancellationRequested();

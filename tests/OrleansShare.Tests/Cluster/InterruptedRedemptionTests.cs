@@ -10,7 +10,7 @@ namespace OrleansShare.Tests.Cluster;
 /// for its token. The sweep calls the token grain directly, never through the gateway, so the token's expiry plays
 /// no part: an interrupted redemption is finished also after its token has expired.
 /// </summary>
-/// <remarks>The cases run on SQLite here and on PostgreSQL (whose triggers keep <c>pending_redemption</c> apart) in
+/// <remarks>The cases run on SQLite here and on PostgreSQL (whose triggers record <c>redemption_part</c> apart) in
 /// <c>Postgres.InterruptedRedemptionOnPostgresTests</c>.</remarks>
 public abstract class InterruptedRedemptionCases(RecoveryClusterFixture fixture)
 {
@@ -91,7 +91,7 @@ public abstract class InterruptedRedemptionCases(RecoveryClusterFixture fixture)
     }
 
     /// <summary>
-    /// The last of a redemption's three writes removes its <c>pending_redemption</c> row: nothing is left for the sweep
+    /// Each of a redemption's three writes records its part as it lands: nothing is pending for the sweep
     /// (which only looks at rows older than a second) once the import has answered.
     /// </summary>
     [Fact]

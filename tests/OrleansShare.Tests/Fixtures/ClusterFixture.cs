@@ -164,9 +164,13 @@ public class ClusterFixture : IAsyncLifetime
             : "SELECT COUNT(*) FROM session_index WHERE service_id = @ServiceId AND application_id = @Key",
         applicationId.ToString("D", CultureInfo.InvariantCulture));
 
-    /// <summary>Redemptions begun and not finished (the <c>pending_redemption</c> rows of this cluster).</summary>
+    /// <summary>Redemptions begun and not finished: tokens of this cluster with fewer than three <c>redemption_part</c> rows.</summary>
     public Task<long> CountPendingRedemptionsAsync() => CountAsync(
-        "SELECT COUNT(*) FROM pending_redemption WHERE service_id = @ServiceId AND @Key = @Key", "");
+        """
+        SELECT COUNT(*) FROM (
+            SELECT token_key FROM redemption_part WHERE service_id = @ServiceId AND @Key = @Key
+            GROUP BY token_key HAVING COUNT(*) < 3) AS pending
+        """, "");
 
     /// <summary>Rows of the grain storage table for one string-keyed grain (its key extension).</summary>
     public Task<long> CountStorageRowsAsync(string grainKeyExtension) => CountAsync(

@@ -4,7 +4,7 @@ namespace OrleansShare.Tests.Fixtures;
 
 /// <summary>
 /// The recovery cluster on PostgreSQL: a private server of its own, so that a redemption's three writes go through
-/// group commit and the PostgreSQL triggers that keep <c>pending_redemption</c>.
+/// group commit and the PostgreSQL triggers that record <c>redemption_part</c>.
 /// </summary>
 public sealed class PostgresRecoveryClusterFixture : RecoveryClusterFixture
 {

@@ -5,7 +5,7 @@ namespace OrleansShare.Tests.Postgres;
 
 /// <summary>
 /// Interrupted redemptions finished by the recovery sweep, on PostgreSQL: the three writes of a redemption go through
-/// group commit, and <c>pending_redemption</c> is kept by the PostgreSQL triggers (migration 007).
+/// group commit, and <c>redemption_part</c> is recorded by the PostgreSQL triggers (migration 007).
 /// </summary>
 [Collection(PostgresRecoveryCollection.Name)]
 [Trait("Layer", "Postgres")]
