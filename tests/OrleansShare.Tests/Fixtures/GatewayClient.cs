@@ -55,7 +55,7 @@ public sealed class GatewayClient : IDisposable
         {
             using var response = await _http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new ApiResponse((int)response.StatusCode, Parse(text), text);
+            return new ApiResponse((int)response.StatusCode, Parse(text), text, response.Headers.RetryAfter?.ToString());
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {

@@ -50,12 +50,7 @@ public sealed class PostgresServer : IAsyncLifetime
             Port = FreePort();
             try
             {
-                await RunAsync(Path.Combine(_bin, "pg_ctl"),
-                [
-                    "-D", DataDirectory, "-l", Path.Combine(_root, "postgres.log"), "-w", "-t", "120",
-                    "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k {DataDirectory}",
-                    "start",
-                ], asPostgres: true);
+                await StartAsync();
                 return;
             }
             catch (InvalidOperationException ex)
@@ -66,6 +61,17 @@ public sealed class PostgresServer : IAsyncLifetime
 
         throw new InvalidOperationException($"PostgreSQL did not start; server log:\n{Tail(Path.Combine(_root, "postgres.log"))}", last);
     }
+
+    /// <summary>Starts the server (again, after <see cref="StopAsync"/>) on its port; returns once it accepts connections.</summary>
+    public Task StartAsync() => RunAsync(Path.Combine(_bin!, "pg_ctl"),
+    [
+        "-D", DataDirectory, "-l", Path.Combine(_root!, "postgres.log"), "-w", "-t", "120",
+        "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -k {DataDirectory}",
+        "start",
+    ], asPostgres: true);
+
+    /// <summary>Stops the server as an outage would: open connections are closed, transactions in progress abort.</summary>
+    public Task StopAsync() => RunAsync(Path.Combine(_bin!, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], asPostgres: true);
 
     /// <summary>A fresh, empty database (one per test) and its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)

@@ -410,8 +410,8 @@ public sealed class ProcessCluster : IAsyncDisposable
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>An answer from a gateway: status (0 when no HTTP answer came), parsed body, raw text, time it arrived.</summary>
-public sealed record ApiResponse(int Status, JsonNode? Body, string Text)
+/// <summary>An answer from a gateway: status (0 when no HTTP answer came), parsed body, raw text, its Retry-After header.</summary>
+public sealed record ApiResponse(int Status, JsonNode? Body, string Text, string? RetryAfter = null)
 {
     public JsonNode Json => Body ?? throw new InvalidOperationException($"No JSON body: {Status} {Text}");
 }
