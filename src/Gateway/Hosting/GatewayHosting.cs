@@ -51,6 +51,7 @@ internal static class GatewayHosting
         }
 
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
+        builder.Services.AddSingleton<ReadinessProbe>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShareTokenService>();
