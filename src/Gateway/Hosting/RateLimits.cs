@@ -26,6 +26,17 @@ internal static class RateLimits
 
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
+        try
+        {
+            // A value that does not bind (RateLimiting__Burst=lots) stops the start naming the section, as a range error does.
+            _ = builder.Configuration.GetSection(RateLimitingOptions.SectionName).Get<RateLimitingOptions>();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(RateLimitingOptions.SectionName, typeof(RateLimitingOptions),
+                [$"RateLimiting__Enabled must be true or false, and the other RateLimiting__ settings whole numbers: {ex.Message}"]);
+        }
+
         builder.Services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRateLimiter(_ => { });
