@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using OrleansShare.Gateway.Hosting;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.ApiKeys;
 
@@ -9,18 +11,22 @@ namespace OrleansShare.Gateway.Auth;
 
 /// <summary>
 /// Authenticates <c>x-api-key</c> through this gateway's <see cref="ApiKeyCache"/>, which asks the key's grain
-/// when it does not know the key and forgets a key as soon as it is revoked anywhere.
+/// when it does not know the key and forgets a key as soon as it is revoked anywhere. A key it cannot answer from memory
+/// is looked up only while the client's address has budget left for requests without a valid key (<see cref="RateLimits"/>):
+/// past it, a flood of random keys is refused with 429 and costs no grain call.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeyCache keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    ApiKeyCache keys,
+    IOptions<RateLimiterOptions> limits) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string Header = "x-api-key";
 
     private const string FailureItem = "api-key-failure";
+    private const string ThrottledItem = "api-key-throttled";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -31,7 +37,20 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var identity = await keys.AuthenticateAsync(ApiKeyHash.GrainKey(presented));
+        var grainKey = ApiKeyHash.GrainKey(presented);
+        if (!keys.TryAnswerFromMemory(grainKey, out var identity))
+        {
+            // While the cache is subscribed, a lookup takes one of the address's permits (a valid key is then cached);
+            // while it is not, every request of a valid key is looked up, so it only checks that permits are left.
+            if (!RateLimits.MayLookUpKey(Context, limits.Value, charge: keys.IsServing))
+            {
+                Context.Items[ThrottledItem] = true;
+                return AuthenticateResult.Fail("Too many requests without a valid key from this address.");
+            }
+
+            identity = await keys.AuthenticateAsync(grainKey);
+        }
+
         if (identity is null)
         {
             Context.Items[FailureItem] = "The API key in x-api-key is unknown or has been revoked.";
@@ -50,6 +69,12 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(ThrottledItem))
+        {
+            // The rate limiter normally refused this request already; it gets here only when a permit came back since.
+            return RateLimits.WriteTooManyRequestsAsync(Context, retryAfter: null);
+        }
+
         var detail = Context.Items[FailureItem] as string ?? "Send your application's API key in the x-api-key header.";
         return ApiProblems.Unauthorized(detail).ExecuteAsync(Context);
     }

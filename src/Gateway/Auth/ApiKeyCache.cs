@@ -7,7 +7,9 @@ namespace OrleansShare.Gateway.Auth;
 /// This gateway's memory of live API keys, so that most requests authenticate without a grain call. Only
 /// while <see cref="ApiKeyRevocationSubscription"/> keeps it subscribed to revocations is anything served from
 /// it; a revocation removes its key before the revoking call answers. Entries also expire after
-/// <see cref="EntryLifetime"/>, which bounds staleness if an announcement is lost with a silo.
+/// <see cref="EntryLifetime"/>, which bounds staleness if an announcement is lost with a silo. Keys found unknown or
+/// revoked are remembered briefly too (<see cref="UnknownApiKeys"/>), whether or not it is subscribed: such a key never
+/// becomes valid again.
 /// </summary>
 internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IApiKeyRevocationObserver
 {
@@ -17,6 +19,8 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
     private const int MaxEntries = 100_000;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    private readonly UnknownApiKeys _unknown = new(time);
 
     /// <summary>Bumped by every revocation and every clear: a lookup that overlapped one does not keep its answer.</summary>
     private long _generation;
@@ -34,17 +38,31 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
     /// <summary>Whether a live entry for the key is held now.</summary>
     public bool Remembers(string apiKeyGrainKey) => Live(apiKeyGrainKey) is not null;
 
+    /// <summary>
+    /// Answers from memory when it can: true with the identity of a live key, or true with null for a key recently found
+    /// unknown or revoked; false when only the key's grain can tell.
+    /// </summary>
+    public bool TryAnswerFromMemory(string apiKeyGrainKey, out ApiKeyIdentity? identity)
+    {
+        identity = Live(apiKeyGrainKey);
+        return identity is not null || _unknown.Contains(apiKeyGrainKey);
+    }
+
     /// <summary>The identity of a live key (<paramref name="apiKeyGrainKey"/> is its hash); null when unknown or revoked.</summary>
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string apiKeyGrainKey)
     {
-        if (Live(apiKeyGrainKey) is { } cached)
+        if (TryAnswerFromMemory(apiKeyGrainKey, out var cached))
         {
             return cached;
         }
 
         var generation = Interlocked.Read(ref _generation);
         var identity = await grains.GetGrain<IApiKeyGrain>(apiKeyGrainKey).Authenticate();
-        if (identity is not null && _enabled && _entries.Count < MaxEntries)
+        if (identity is null)
+        {
+            _unknown.Remember(apiKeyGrainKey);
+        }
+        else if (_enabled && _entries.Count < MaxEntries)
         {
             var entry = new Entry(identity, time.GetUtcNow() + EntryLifetime);
             _entries[apiKeyGrainKey] = entry;

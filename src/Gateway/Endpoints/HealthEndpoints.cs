@@ -1,17 +1,15 @@
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Hosting;
-using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Gateway.Endpoints;
 
 /// <summary>
 /// Liveness (the process answers) and readiness (the cluster and the database answer; a process that hosts a silo is
-/// ready only while its own silo is an Active member).
+/// ready only while its own silo is an Active member). Readiness answers from <see cref="ReadinessProbe"/>, refreshed at
+/// most once a second, not from a database round trip per call.
 /// </summary>
 internal static class HealthEndpoints
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(5);
-
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/health").WithTags("Health");
@@ -20,32 +18,23 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(IGrainFactory grains, Database database, ApiKeyCache keys, LocalSilo local, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(ReadinessProbe probe, ApiKeyCache keys, LocalSilo local, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ReadyTimeout);
-        var databaseUp = await database.PingAsync(timeout.Token);
-        var silos = 0;
-        if (local.IsActive)
+        var check = await probe.CurrentAsync().WaitAsync(cancellationToken);
+        if (check.DatabaseUp && local.IsActive && check.Silos > 0)
         {
-            try
+            return TypedResults.Ok(new
             {
-                silos = (await grains.GetGrain<IManagementGrain>(0).GetHosts(true, cancellationToken).WaitAsync(ReadyTimeout, cancellationToken)).Count;
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Whatever stops the cluster answering (no silo, a timeout, the membership table unreadable): not ready.
-                silos = 0;
-            }
-        }
-
-        if (databaseUp && local.IsActive && silos > 0)
-        {
-            return TypedResults.Ok(new { status = "ready", role = local.RoleName, silos, api_key_cache = keys.IsServing ? "subscribed" : "off" });
+                status = "ready",
+                role = local.RoleName,
+                silos = check.Silos,
+                api_key_cache = keys.IsServing ? "subscribed" : "off",
+                checked_at = check.CheckedAt,
+            });
         }
 
         return TypedResults.Problem(
-            detail: !databaseUp ? "The database does not answer."
+            detail: !check.DatabaseUp ? "The database does not answer."
                 : !local.IsActive ? $"This process's silo is not an active member of the cluster (it is {local.Status})."
                 : "No silo of the cluster answers.",
             statusCode: StatusCodes.Status503ServiceUnavailable,

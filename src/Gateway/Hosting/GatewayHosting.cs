@@ -51,6 +51,7 @@ internal static class GatewayHosting
         }
 
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
+        builder.Services.AddSingleton<ReadinessProbe>();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ShareTokenService>();
@@ -75,6 +76,7 @@ internal static class GatewayHosting
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(Policies.Add);
+        builder.AddRateLimits();
         builder.Services.AddOpenApi();
         return builder;
     }
@@ -89,6 +91,7 @@ internal static class GatewayHosting
         app.UseStatusCodePages();
         app.UseAllowedHosts();
         app.UseAuthentication();
+        app.UseRateLimits();
         app.UseAuthorization();
 
         app.MapAdmin();

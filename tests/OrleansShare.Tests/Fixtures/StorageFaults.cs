@@ -8,11 +8,15 @@ namespace OrleansShare.Tests.Fixtures;
 /// <summary>
 /// Fails chosen grain-state writes of a silo, once each: either before the write reaches the database (it failed)
 /// or after it committed (it landed, but the caller hears a timeout: it may have failed). Installed in front of the
-/// silo's real grain storage, which still does every other read and write.
+/// silo's real grain storage, which still does every other read and write. It also counts the reads of each state.
 /// </summary>
 public sealed class StorageFaults
 {
     private readonly ConcurrentQueue<Fault> _faults = new();
+    private readonly ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
+
+    /// <summary>How many grain-state reads of <paramref name="stateName"/> reached the storage so far.</summary>
+    public int ReadsOf(string stateName) => _reads.GetValueOrDefault(stateName);
 
     /// <summary>The next write of a <typeparamref name="T"/> state that <paramref name="match"/> accepts fails once.</summary>
     public void FailNextWrite<T>(Func<T, bool> match, bool afterCommit) =>
@@ -51,8 +55,11 @@ public sealed class StorageFaults
 
     private sealed class Faulty(IGrainStorage inner, StorageFaults faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
     {
-        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
-            inner.ReadStateAsync(stateName, grainId, grainState);
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        {
+            faults._reads.AddOrUpdate(stateName, 1, (_, n) => n + 1);
+            return inner.ReadStateAsync(stateName, grainId, grainState);
+        }
 
         public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {

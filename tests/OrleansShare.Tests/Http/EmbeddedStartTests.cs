@@ -6,8 +6,9 @@ namespace OrleansShare.Tests.Http;
 /// <summary>
 /// Issue 12, item 10: what an embedded start leaves on disk and refuses. The data folder is 0700 and every file in it
 /// 0600; an <c>Admin__ApiKey</c> under 32 characters stops the gateway with a message naming it; a relative
-/// <c>Storage__DataDirectory</c> lands under the directory <c>dotnet run --project src/Gateway</c> was started from.
-/// The last two run the built gateway as a process.
+/// <c>Storage__DataDirectory</c> lands under the directory <c>dotnet run --project src/Gateway</c> was started from; a
+/// <c>RateLimiting__</c> setting out of range or not a number stops it too (issue 12, item 7). All but the first run the
+/// built gateway as a process.
 /// </summary>
 [Trait("Layer", "Http")]
 public sealed class EmbeddedStartTests
@@ -59,6 +60,32 @@ public sealed class EmbeddedStartTests
             Assert.Equal(1, gateway.CountInLog("Admin__ApiKey must be at least 32 characters long, and this one has 31."));
             Assert.Equal(0, gateway.CountInLog("Unhandled exception"));
             Assert.False(Directory.Exists(dataDirectory), "The refused start created the data folder.");
+        }
+        finally
+        {
+            GatewayApp.DeleteDataDirectory(work);
+        }
+    }
+
+    [Theory]
+    [InlineData("RateLimiting__Burst", "0", "RateLimiting__Burst must be a whole number of at least 1.")]
+    [InlineData("RateLimiting__PermitsPerSecond", "lots", "the other RateLimiting__ settings whole numbers")]
+    public async Task ABadRateLimitStopsTheGatewayNamingTheSetting(string setting, string value, string message)
+    {
+        var work = NewWorkDirectory();
+        try
+        {
+            var environment = EmbeddedEnvironment(Path.Combine(work, "data"));
+            environment["Admin__ApiKey"] = "osk_admin_" + Guid.NewGuid().ToString("N");
+            environment[setting] = value;
+
+            await using var gateway = HostProcess.Start(
+                "gateway", ProcessCluster.Dll("Gateway", "OrleansShare.Gateway.dll"), environment, Path.Combine(work, "gateway.log"));
+            await gateway.WaitForExitAsync(StartDeadline);
+
+            Assert.True(gateway.ExitCode is 2, gateway.Tail());
+            Assert.Equal(1, gateway.CountInLog(message));
+            Assert.Equal(0, gateway.CountInLog("Unhandled exception"));
         }
         finally
         {

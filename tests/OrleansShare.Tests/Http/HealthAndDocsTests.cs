@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansShare.Gateway.Hosting;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Http;
@@ -28,6 +31,27 @@ public sealed class HealthAndDocsTests(GatewayApp app)
 
         Assert.Equal("ready", body.Str("status"));
         Assert.True(body["silos"]!.GetValue<int>() >= 1);
+    }
+
+    [Fact]
+    public async Task ReadinessTouchesTheDatabaseAtMostOnceASecondWhateverTheProbeRate()
+    {
+        var probe = app.Services.GetRequiredService<ReadinessProbe>();
+        var checksBefore = probe.Checks;
+
+        var clock = Stopwatch.StartNew();
+        var statuses = new List<HttpStatusCode>();
+        for (var round = 0; round < 5; round++)
+        {
+            var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => app.Anonymous.GetAsync("/health/ready", Ct)));
+            statuses.AddRange(answers.Select(a => a.StatusCode));
+        }
+
+        var elapsed = clock.Elapsed;
+        var checks = probe.Checks - checksBefore;
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.InRange(checks, 0, (long)Math.Ceiling(elapsed.TotalSeconds) + 1);
     }
 
     [Fact]
