@@ -18,6 +18,10 @@ public interface ISessionGrain : IGrainWithGuidKey
     [Alias("record-decision")]
     Task<SessionResult> RecordDecision(Guid applicationId, DecisionCommand command);
 
+    /// <summary>
+    /// A review (<c>reviewed</c>: any status of the session's kind, or none) or an <c>update-status</c>
+    /// (<c>status_updated</c>: Didit's three), as the command's action says.
+    /// </summary>
     [Alias("review")]
     Task<SessionResult> Review(Guid applicationId, ReviewCommand command);
 

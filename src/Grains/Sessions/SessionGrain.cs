@@ -117,10 +117,15 @@ public sealed class SessionGrain(
             return SessionResult.NotFound;
         }
 
+        // update-status sets Didit's three statuses; a review may record any status of the session's kind.
         var kind = Stored.State.SessionKind;
-        if (command.NewStatus is { } status && !SessionStatuses.IsReviewable(kind, status))
+        var updatesStatus = command.Action == ActivityActions.StatusUpdated;
+        if (command.NewStatus is { } status && !(updatesStatus ? SessionStatuses.IsUpdatable(kind, status) : SessionStatuses.IsKnown(kind, status)))
         {
-            return SessionResult.Invalid("new_status", $"A reviewer may set a {kind.ToWire()} session to: {string.Join(", ", SessionStatuses.Reviewable(kind))}.");
+            var allowed = string.Join(", ", updatesStatus ? SessionStatuses.Updatable(kind) : SessionStatuses.All(kind));
+            return SessionResult.Invalid("new_status", updatesStatus
+                ? $"update-status sets a {kind.ToWire()} session to: {allowed}. A review may record any other status of its kind."
+                : $"A review may record any status of a {kind.ToWire()} session: {allowed}.");
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
