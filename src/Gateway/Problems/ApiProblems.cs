@@ -12,6 +12,8 @@ internal static class ApiProblems
 
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, "Not Found", detail);
 
+    public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);
+
     public static IResult PayloadTooLarge(long limit) => Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large",
         $"The request body is larger than this endpoint accepts ({limit / (1024 * 1024)} MiB).");
 
