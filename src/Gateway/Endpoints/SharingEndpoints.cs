@@ -9,7 +9,7 @@ using OrleansShare.Grains.Sharing;
 
 namespace OrleansShare.Gateway.Endpoints;
 
-/// <summary>Reusable KYC/KYB: mint a one-time share token for a partner, and redeem one.</summary>
+/// <summary>Reusable KYC/KYB: mint a one-time share token for a partner, revoke it, and redeem one.</summary>
 internal static class SharingEndpoints
 {
     private const int DefaultTtlSeconds = 3600;
@@ -26,6 +26,8 @@ internal static class SharingEndpoints
         var group = app.MapGroup("/v3/session").WithTags("Sharing").RequireAuthorization(Policies.WriteSessions);
         group.MapPost("/{sessionId:uuid}/share/", ShareAsync).WithName("ShareSession")
             .WithSummary("Mint a one-time share token of a finished session for one partner application");
+        group.MapDelete("/{sessionId:uuid}/shares/{tokenId:uuid}/", RevokeShareAsync).WithName("RevokeShare")
+            .WithSummary("Revoke a share token of the session before it is used: a later import is refused");
         group.MapPost("/import-shared/", ImportAsync).WithName("ImportSharedSession")
             .WithSummary("Redeem a share token: clone the shared session into the calling application");
         return group;
@@ -56,6 +58,19 @@ internal static class SharingEndpoints
             ShareStatus.SelfShare => ApiProblems.Validation("for_application_id", "A session cannot be shared with its own application."),
             ShareStatus.PartnerMissing => ApiProblems.Validation("for_application_id", $"There is no live application {target}."),
             ShareStatus.TtlInvalid => ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds."),
+            _ => SessionEndpoints.SessionNotFound(sessionId),
+        };
+    }
+
+    private static async Task<IResult> RevokeShareAsync(Guid sessionId, Guid tokenId, HttpContext context, IGrainFactory grains)
+    {
+        var status = await grains.GetGrain<ISessionGrain>(sessionId).RevokeShare(Caller.From(context.User).ApplicationId, tokenId.ToString());
+        return status switch
+        {
+            RevokeShareStatus.Revoked => TypedResults.NoContent(),
+            RevokeShareStatus.TokenNotFound => ApiProblems.NotFound($"Session {sessionId} minted no share token {tokenId}."),
+            RevokeShareStatus.AlreadyRedeemed => ApiProblems.Conflict(
+                $"Share token {tokenId} was already redeemed (or its import is under way), so it can no longer be revoked."),
             _ => SessionEndpoints.SessionNotFound(sessionId),
         };
     }
@@ -114,6 +129,7 @@ internal static class SharingEndpoints
             RedeemStatus.NoDefaultWorkflow => ApiProblems.Validation("workflow_id", $"Name a {kind} workflow: your application has no default {kind} workflow."),
             RedeemStatus.WorkflowKindMismatch => ApiProblems.Validation("workflow_id", $"The token shares a {kind} session; name a {kind} workflow."),
             RedeemStatus.ImporterMissing => ApiProblems.Unauthorized("The application of this API key no longer exists."),
+            RedeemStatus.Revoked => ApiProblems.Unauthorized("This share token was revoked by the application that shared it; ask it for a new one."),
             _ => throw new InvalidOperationException($"Unhandled redeem status {result.Status}."),
         };
     }

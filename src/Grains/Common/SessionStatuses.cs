@@ -14,13 +14,15 @@ public static class SessionStatuses
         "Expired", "Abandoned", "Kyc Expired", "Resubmitted", "Awaiting User",
     ];
 
+    private static readonly string[] BusinessStatuses = [.. UserStatuses.Select(ToUpperSnake)];
+
     private static readonly FrozenSet<string> UserSet = UserStatuses.ToFrozenSet(StringComparer.Ordinal);
-    private static readonly FrozenSet<string> BusinessSet = UserStatuses.Select(ToUpperSnake).ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> BusinessSet = BusinessStatuses.ToFrozenSet(StringComparer.Ordinal);
 
     private static readonly string[] UserFinished = ["Approved", "Declined", "In Review"];
     private static readonly string[] BusinessFinished = ["APPROVED", "DECLINED", "IN_REVIEW"];
-    private static readonly string[] UserReviewable = ["Approved", "Declined", "Resubmitted"];
-    private static readonly string[] BusinessReviewable = ["APPROVED", "DECLINED", "RESUBMITTED"];
+    private static readonly string[] UserUpdatable = ["Approved", "Declined", "Resubmitted"];
+    private static readonly string[] BusinessUpdatable = ["APPROVED", "DECLINED", "RESUBMITTED"];
 
     public static string NotStarted(SessionKind kind) => kind == SessionKind.Business ? "NOT_STARTED" : "Not Started";
 
@@ -28,14 +30,17 @@ public static class SessionStatuses
 
     public static IReadOnlyList<string> Finished(SessionKind kind) => kind == SessionKind.Business ? BusinessFinished : UserFinished;
 
-    /// <summary>The statuses an operator may set by <c>update-status</c> or a review.</summary>
-    public static IReadOnlyList<string> Reviewable(SessionKind kind) => kind == SessionKind.Business ? BusinessReviewable : UserReviewable;
+    /// <summary>Every status of the kind: what a review may record (a capture pipeline moves a session through them this way).</summary>
+    public static IReadOnlyList<string> All(SessionKind kind) => kind == SessionKind.Business ? BusinessStatuses : UserStatuses;
+
+    /// <summary>The statuses <c>update-status</c> sets: Didit's three.</summary>
+    public static IReadOnlyList<string> Updatable(SessionKind kind) => kind == SessionKind.Business ? BusinessUpdatable : UserUpdatable;
 
     public static bool IsKnown(SessionKind kind, string status) => (kind == SessionKind.Business ? BusinessSet : UserSet).Contains(status);
 
     public static bool IsFinished(SessionKind kind, string status) => Finished(kind).Contains(status, StringComparer.Ordinal);
 
-    public static bool IsReviewable(SessionKind kind, string status) => Reviewable(kind).Contains(status, StringComparer.Ordinal);
+    public static bool IsUpdatable(SessionKind kind, string status) => Updatable(kind).Contains(status, StringComparer.Ordinal);
 
     private static string ToUpperSnake(string status) => status.Replace(' ', '_').ToUpperInvariant();
 }

@@ -7,4 +7,5 @@ public enum ExportStatus
     SourceMissing = 1,
     AlreadyImported = 2,
     Begun = 3,
+    Revoked = 4,
 }

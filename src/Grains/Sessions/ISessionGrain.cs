@@ -18,6 +18,10 @@ public interface ISessionGrain : IGrainWithGuidKey
     [Alias("record-decision")]
     Task<SessionResult> RecordDecision(Guid applicationId, DecisionCommand command);
 
+    /// <summary>
+    /// A review (<c>reviewed</c>: any status of the session's kind, or none) or an <c>update-status</c>
+    /// (<c>status_updated</c>: Didit's three), as the command's action says.
+    /// </summary>
     [Alias("review")]
     Task<SessionResult> Review(Guid applicationId, ReviewCommand command);
 
@@ -29,10 +33,21 @@ public interface ISessionGrain : IGrainWithGuidKey
     Task<ShareResult> Share(ShareCommand command);
 
     /// <summary>
+    /// Revokes a share token this session minted (<paramref name="tokenId"/> is its <c>jti</c>), so that
+    /// <see cref="BeginExport"/> refuses it from then on: <c>Revoked</c> also when it was revoked before;
+    /// <c>AlreadyRedeemed</c> when its import was recorded, is under way, or made its clone; <c>TokenNotFound</c> when this
+    /// session never minted it; <c>SessionNotFound</c> when the session is not the caller's. One write, only when it revokes.
+    /// </summary>
+    [Alias("revoke-share")]
+    [RetrySafe]
+    Task<RevokeShareStatus> RevokeShare(Guid applicationId, string tokenId);
+
+    /// <summary>
     /// Whether this session can be imported as asked, and the snapshot to clone: <c>Ready</c> (nothing recorded yet;
     /// the importer is held for this token until <see cref="RecordExport"/>, so another token of the same importer is
     /// refused meanwhile), <c>Begun</c> (this token's import was recorded before, with its plan), <c>AlreadyImported</c>
-    /// (another token's), or <c>SourceMissing</c>. Changes nothing stored.
+    /// (another token's), <c>Revoked</c> (its issuer revoked the token, and the request resumes no redemption begun
+    /// before), or <c>SourceMissing</c>. Changes nothing stored.
     /// </summary>
     [Alias("begin-export")]
     [RetrySafe]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Sharing;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -117,10 +118,15 @@ public sealed class SessionGrain(
             return SessionResult.NotFound;
         }
 
+        // update-status sets Didit's three statuses; a review may record any status of the session's kind.
         var kind = Stored.State.SessionKind;
-        if (command.NewStatus is { } status && !SessionStatuses.IsReviewable(kind, status))
+        var updatesStatus = command.Action == ActivityActions.StatusUpdated;
+        if (command.NewStatus is { } status && !(updatesStatus ? SessionStatuses.IsUpdatable(kind, status) : SessionStatuses.IsKnown(kind, status)))
         {
-            return SessionResult.Invalid("new_status", $"A reviewer may set a {kind.ToWire()} session to: {string.Join(", ", SessionStatuses.Reviewable(kind))}.");
+            var allowed = string.Join(", ", updatesStatus ? SessionStatuses.Updatable(kind) : SessionStatuses.All(kind));
+            return SessionResult.Invalid("new_status", updatesStatus
+                ? $"update-status sets a {kind.ToWire()} session to: {allowed}. A review may record any other status of its kind."
+                : $"A review may record any status of a {kind.ToWire()} session: {allowed}.");
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
@@ -199,12 +205,57 @@ public sealed class SessionGrain(
         return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 
+    async Task<RevokeShareStatus> ISessionGrain.RevokeShare(Guid applicationId, string tokenId)
+    {
+        await Stored.EnsureReadAsync();
+        if (!OwnedBy(applicationId))
+        {
+            return RevokeShareStatus.SessionNotFound;
+        }
+
+        if (Stored.State.RevokedTokens.ContainsKey(tokenId))
+        {
+            return RevokeShareStatus.Revoked;
+        }
+
+        var minted = Stored.State.Activity.FirstOrDefault(e => e.Action == ActivityActions.Shared && e.Details?.GetValueOrDefault("token_id") == tokenId);
+        if (minted is null)
+        {
+            return RevokeShareStatus.TokenNotFound;
+        }
+
+        // Its import recorded, or begun (BeginExport holds the importer for it until RecordExport): the import wins.
+        var tokenKey = ShareTokenKey.FromJti(tokenId);
+        var now = time.GetUtcNow();
+        if (Stored.State.ExportPlans.Values.Any(p => p.TokenId == tokenId)
+            || _exportsUnderWay.Values.Any(held => held.TokenKey == tokenKey && now - held.Since < ExportHold))
+        {
+            return RevokeShareStatus.AlreadyRedeemed;
+        }
+
+        // So does an import whose clone was made while this session's record of it was lost (a failed write, a crash):
+        // the redemption is finished from the clone. Asked of the clone's id, derived from this session and the partner.
+        if (Guid.TryParse(minted.Details!.GetValueOrDefault("for_application_id"), out var partner)
+            && await GrainFactory.GetGrain<ISessionGrain>(NameBasedGuid.ForImport(this.GetPrimaryKey(), partner)).FindRedemptionPlan(tokenKey) is not null)
+        {
+            return RevokeShareStatus.AlreadyRedeemed;
+        }
+
+        await Persist(Stored.State with { RevokedTokens = Stored.State.RevokedTokens.SetItem(tokenId, time.UtcNowMilliseconds()) });
+        return RevokeShareStatus.Revoked;
+    }
+
     async Task<ExportResult> ISessionGrain.BeginExport(ExportRequest request)
     {
         await Stored.EnsureReadAsync();
         if (!OwnedBy(request.SourceApplicationId) || Stored.State.SessionKind != request.Kind)
         {
             return new ExportResult(ExportStatus.SourceMissing);
+        }
+
+        if (!request.Resuming && IsRevoked(request.TokenKey))
+        {
+            return new ExportResult(ExportStatus.Revoked);
         }
 
         var importer = request.ImporterApplicationId;
@@ -248,6 +299,9 @@ public sealed class SessionGrain(
                     ImportedInto = Stored.State.ImportedInto.Add(plan.ImporterApplicationId, plan.NewSessionId),
                     ExportPlans = Stored.State.ExportPlans.SetItem(plan.ImporterApplicationId, plan),
                     Activity = Stored.State.Activity.Add(entry),
+
+                    // A revocation that came after this redemption began (its hold lost with a silo) did not stop it.
+                    RevokedTokens = Stored.State.RevokedTokens.Remove(plan.TokenId),
                 },
                 pendingRedemption: plan.TokenKey);
         }
@@ -256,6 +310,10 @@ public sealed class SessionGrain(
             Release(plan.ImporterApplicationId, plan.TokenKey);
         }
     }
+
+    /// <summary>Answered from memory, and only looked up when something was revoked: a token never revoked costs nothing.</summary>
+    private bool IsRevoked(string tokenKey) =>
+        !Stored.State.RevokedTokens.IsEmpty && Stored.State.RevokedTokens.ContainsKey(ShareTokenKey.ToTokenId(tokenKey));
 
     Task ISessionGrain.AbandonExport(Guid importerApplicationId, string tokenKey)
     {

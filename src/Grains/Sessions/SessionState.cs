@@ -57,4 +57,11 @@ public sealed record SessionState
 
     /// <summary>On a clone: the plan it was made from (its token, source and importer), null on other sessions.</summary>
     [Id(22)] public ImportPlan? ImportedFrom { get; init; }
+
+    /// <summary>
+    /// Share tokens of this session its owner revoked before any import of theirs was recorded: token id (<c>jti</c>)
+    /// to when. An import by a revoked token is refused; one begun before the revocation still completes (and is removed
+    /// from here when recorded).
+    /// </summary>
+    [Id(23)] public ImmutableDictionary<string, DateTimeOffset> RevokedTokens { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
 }

@@ -11,4 +11,5 @@ public enum RedeemStatus
     NoDefaultWorkflow = 4,
     WorkflowKindMismatch = 5,
     ImporterMissing = 6,
+    Revoked = 7,
 }

@@ -57,8 +57,9 @@ public sealed partial class ShareTokenGrain(
         {
             case ExportStatus.AlreadyImported:
                 return RedeemResult.AlreadyImportedAs(export.ExistingSessionId!.Value);
-            case ExportStatus.Begun or ExportStatus.SourceMissing:
-                // This token's redemption was begun before, or its source is gone: what the token stored decides first.
+            case ExportStatus.Begun or ExportStatus.SourceMissing or ExportStatus.Revoked:
+                // This token's redemption was begun before, its source is gone, or its issuer revoked it: what the token
+                // stored decides first (a redemption it stored before a revocation is finished, not refused).
                 if (!Stored.IsRead)
                 {
                     await Stored.ReadStateAsync();
@@ -66,6 +67,11 @@ public sealed partial class ShareTokenGrain(
                     {
                         return stored;
                     }
+                }
+
+                if (export.Status == ExportStatus.Revoked)
+                {
+                    return RedeemResult.Of(RedeemStatus.Revoked);
                 }
 
                 if (export.Status == ExportStatus.Begun)
@@ -253,7 +259,7 @@ public sealed partial class ShareTokenGrain(
     {
         LogCompletingRedemption(logger, TokenId, plan.NewSessionId);
         var export = await Session(plan.SourceSessionId)
-            .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey));
+            .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey, Resuming: true));
         return export.Status switch
         {
             ExportStatus.Ready or ExportStatus.Begun => await Complete(export.Plan ?? plan, export.Source!),
@@ -305,7 +311,7 @@ public sealed partial class ShareTokenGrain(
         if (!_completionConfirmed && Stored.State.Plan is { SourceSessionId: var sourceId } plan && sourceId != Guid.Empty)
         {
             var export = await Session(sourceId)
-                .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey));
+                .BeginExport(new ExportRequest(plan.SourceApplicationId, plan.Kind, plan.ImporterApplicationId, TokenKey, Resuming: true));
             var complete = export.Status == ExportStatus.Begun && await Session(plan.NewSessionId).GetOwner() is not null;
             if (!complete && export.Status is ExportStatus.Ready or ExportStatus.Begun)
             {

@@ -228,19 +228,16 @@ public sealed class SessionTests(GatewayApp app)
 
     [Theory]
     [InlineData(SessionKind.User, "In Progress")]
+    [InlineData(SessionKind.User, "Expired")]
+    [InlineData(SessionKind.User, "Awaiting User")]
+    [InlineData(SessionKind.Business, "IN_PROGRESS")]
+    [InlineData(SessionKind.Business, "KYC_EXPIRED")]
     [InlineData(SessionKind.User, "APPROVED")]
     [InlineData(SessionKind.Business, "Approved")]
     [InlineData(SessionKind.User, "")]
-    public async Task UpdateStatusRefusesStatusesAReviewerCannotSet(SessionKind kind, string status)
-    {
-        var application = await app.CreateApplicationAsync();
-        var sessionId = await app.CreateVerifiedSessionAsync(application, kind);
-
-        var response = await application.Client.PatchAsync($"/v3/session/{sessionId}/update-status/", Body.Json(new JsonObject { ["new_status"] = status }), Ct);
-
-        await response.AssertValidationProblemAsync("new_status");
-        Assert.Equal(["created", "decision_recorded"], await app.GetActionsAsync(application, sessionId));
-    }
+    public async Task UpdateStatusRefusesStatusesAReviewerCannotSet(SessionKind kind, string status) =>
+        await AssertStatusRefusedAsync(kind, (client, sessionId) =>
+            client.PatchAsync($"/v3/session/{sessionId}/update-status/", Body.Json(new JsonObject { ["new_status"] = status }), Ct));
 
     [Fact]
     public async Task ReviewsCanBeAddedAndListedOldestFirst()
@@ -260,6 +257,20 @@ public sealed class SessionTests(GatewayApp app)
         Assert.Equal(times.Order(), times);
         Assert.Equal("Approved", (await app.GetDecisionAsync(application, sessionId)).Str("status"));
     }
+
+    /// <summary>A review records any status of the session's kind (see ShareTests), and nothing else: each kind keeps its spelling.</summary>
+    [Theory]
+    [InlineData(SessionKind.User, "IN_PROGRESS")]
+    [InlineData(SessionKind.User, "APPROVED")]
+    [InlineData(SessionKind.User, "in progress")]
+    [InlineData(SessionKind.User, "Pending")]
+    [InlineData(SessionKind.User, "")]
+    [InlineData(SessionKind.Business, "In Progress")]
+    [InlineData(SessionKind.Business, "Kyc Expired")]
+    [InlineData(SessionKind.Business, "KYC EXPIRED")]
+    public async Task ReviewRefusesAStatusThatIsNotOfTheSessionsKind(SessionKind kind, string status) =>
+        await AssertStatusRefusedAsync(kind, (client, sessionId) =>
+            client.PostAsync($"/v3/sessions/{sessionId}/reviews/", Body.Json(new JsonObject { ["new_status"] = status }), Ct));
 
     [Fact]
     public async Task EmptyReviewIs400()
@@ -287,5 +298,18 @@ public sealed class SessionTests(GatewayApp app)
         await (await application.Client.PutAsync($"/v3/session/{sessionId}/decision/", Body.Json(Decisions.Verified(SessionKind.User)), Ct))
             .AssertProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal(0, await app.CountSessionsAsync(application));
+    }
+
+    /// <summary>A verified session asked by <paramref name="send"/> for a status it refuses: 400 on <c>new_status</c>, nothing changed.</summary>
+    private async Task AssertStatusRefusedAsync(SessionKind kind, Func<HttpClient, Guid, Task<HttpResponseMessage>> send)
+    {
+        var application = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(application, kind);
+
+        var response = await send(application.Client, sessionId);
+
+        await response.AssertValidationProblemAsync("new_status");
+        Assert.Equal(kind == SessionKind.Business ? "APPROVED" : "Approved", (await app.GetDecisionAsync(application, sessionId)).Str("status"));
+        Assert.Equal(["created", "decision_recorded"], await app.GetActionsAsync(application, sessionId));
     }
 }

@@ -260,6 +260,55 @@ public sealed class ShareTests(GatewayApp app)
         Assert.Equal(sessionId, TestTokens.Payload(token).Id("session_id"));
     }
 
+    /// <summary>
+    /// API.md, Sessions: a review records any status of the session's kind; then share is allowed or refused as the
+    /// status table says. Each session starts on the other side of the table (a shareable status is reached from
+    /// <c>Not Started</c>, a refused one from <c>Approved</c>), so the review is what decides.
+    /// </summary>
+    [Theory]
+    [InlineData(SessionKind.User, "Not Started", false)]
+    [InlineData(SessionKind.User, "In Progress", false)]
+    [InlineData(SessionKind.User, "Approved", true)]
+    [InlineData(SessionKind.User, "Declined", true)]
+    [InlineData(SessionKind.User, "In Review", true)]
+    [InlineData(SessionKind.User, "Expired", false)]
+    [InlineData(SessionKind.User, "Abandoned", false)]
+    [InlineData(SessionKind.User, "Kyc Expired", false)]
+    [InlineData(SessionKind.User, "Resubmitted", false)]
+    [InlineData(SessionKind.User, "Awaiting User", false)]
+    [InlineData(SessionKind.Business, "NOT_STARTED", false)]
+    [InlineData(SessionKind.Business, "IN_PROGRESS", false)]
+    [InlineData(SessionKind.Business, "APPROVED", true)]
+    [InlineData(SessionKind.Business, "DECLINED", true)]
+    [InlineData(SessionKind.Business, "IN_REVIEW", true)]
+    [InlineData(SessionKind.Business, "EXPIRED", false)]
+    [InlineData(SessionKind.Business, "ABANDONED", false)]
+    [InlineData(SessionKind.Business, "KYC_EXPIRED", false)]
+    [InlineData(SessionKind.Business, "RESUBMITTED", false)]
+    [InlineData(SessionKind.Business, "AWAITING_USER", false)]
+    public async Task EveryStatusAReviewRecordsIsSharedOrRefusedAsTheStatusTableSays(SessionKind kind, string status, bool shareable)
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = shareable ? await app.CreateSessionAsync(source, source.WorkflowFor(kind)) : await app.CreateVerifiedSessionAsync(source, kind);
+
+        var review = await source.Client.PostAsync(
+            $"/v3/sessions/{sessionId}/reviews/", Body.Json(new JsonObject { ["new_status"] = status, ["comment"] = "capture pipeline" }), Ct);
+        var response = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        Assert.Equal(status, (await review.AssertJsonAsync(HttpStatusCode.Created)).Str("new_status"));
+        Assert.Equal(status, (await app.GetDecisionAsync(source, sessionId)).Str("status"));
+        if (shareable)
+        {
+            Assert.Equal(sessionId, TestTokens.Payload((await response.AssertJsonAsync(HttpStatusCode.Created)).Str("share_token")).Id("session_id"));
+        }
+        else
+        {
+            Assert.Contains($"'{status}'", (await response.AssertProblemAsync(HttpStatusCode.BadRequest)).Detail(), StringComparison.Ordinal);
+            Assert.DoesNotContain("shared", await app.GetActionsAsync(source, sessionId));
+        }
+    }
+
     // ---- Other clients' spellings (API.md, Share) ------------------------------------------------------
 
     /// <summary>Didit's MCP server (<c>@didit-protocol/mcp-server</c>) sends the session id again and the partner as <c>partner_client_id</c>.</summary>

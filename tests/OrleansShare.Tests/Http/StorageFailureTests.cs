@@ -190,6 +190,55 @@ public sealed class StorageFailureTests(StorageFaultsGateway gateway) : IClassFi
         Assert.Equal(1, await App.CountSessionsAsync(partner));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ShareRevocation(bool afterCommit)
+    {
+        var (source, partner, sessionId, token, tokenId) = await SharedTokenAsync();
+        gateway.Faults.FailNextWrite<SessionState>(s => s.RevokedTokens.ContainsKey(tokenId), afterCommit);
+
+        await AssertUnavailableAsync(await source.Client.DeleteAsync($"/v3/session/{sessionId}/shares/{tokenId}/", Ct));
+
+        Assert.Equal(afterCommit, (await gateway.StoredSessionAsync(sessionId))!.RevokedTokens.ContainsKey(tokenId));
+        Assert.Equal(HttpStatusCode.NoContent, (await source.Client.DeleteAsync($"/v3/session/{sessionId}/shares/{tokenId}/", Ct)).StatusCode);
+        Assert.True((await gateway.StoredSessionAsync(sessionId))!.RevokedTokens.ContainsKey(tokenId));
+        await (await App.TryImportAsync(partner, token)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal(0, await App.CountSessionsAsync(partner));
+    }
+
+    /// <summary>
+    /// An import whose source record failed made its clone and spent its token: revoking the token then is 409, as after
+    /// any redemption, even though the source lost its record (the retry finishes the redemption, never revoked).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ShareRevocationAfterAnImportWhoseSourceRecordFailed(bool afterCommit)
+    {
+        var (source, partner, sessionId, token, tokenId) = await SharedTokenAsync();
+        gateway.Faults.FailNextWrite<SessionState>(s => s.ImportedInto.ContainsKey(partner.ApplicationId), afterCommit);
+        await AssertUnavailableAsync(await App.TryImportAsync(partner, token));
+
+        var revoke = await source.Client.DeleteAsync($"/v3/session/{sessionId}/shares/{tokenId}/", Ct);
+
+        await revoke.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.False((await gateway.StoredSessionAsync(sessionId))!.RevokedTokens.ContainsKey(tokenId));
+        var retry = await App.TryImportAsync(partner, token);
+        var cloneId = (await retry.AssertProblemAsync(HttpStatusCode.Forbidden)).Id("session_id");
+        Assert.Equal(sessionId, (await App.GetDecisionAsync(partner, cloneId)).Id("shared_from_session"));
+        Assert.Single(await App.GetActionsAsync(source, sessionId), a => a == ActivityActions.ImportedByPartner);
+    }
+
+    private async Task<(TestApplication Source, TestApplication Partner, Guid SessionId, string Token, string TokenId)> SharedTokenAsync()
+    {
+        var source = await App.CreateApplicationAsync();
+        var partner = await App.CreateApplicationAsync();
+        var sessionId = await App.CreateVerifiedSessionAsync(source);
+        var token = await App.ShareAsync(source, sessionId, partner.ApplicationId);
+        return (source, partner, sessionId, token, TestTokens.Payload(token).Str("jti"));
+    }
+
     private async Task AssertUnavailableAsync(HttpResponseMessage response)
     {
         await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
