@@ -70,8 +70,15 @@ public sealed class PostgresServer : IAsyncLifetime
         "start",
     ], asPostgres: true);
 
-    /// <summary>Stops the server as an outage would: open connections are closed, transactions in progress abort.</summary>
-    public Task StopAsync() => RunAsync(Path.Combine(_bin!, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], asPostgres: true);
+    /// <summary>
+    /// Stops the server as an outage would: open connections are closed, transactions in progress abort. This process's
+    /// pooled connections to it are dropped too, so that the tests after this one start on live connections.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        await RunAsync(Path.Combine(_bin!, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], asPostgres: true);
+        NpgsqlConnection.ClearAllPools();
+    }
 
     /// <summary>A fresh, empty database (one per test) and its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
