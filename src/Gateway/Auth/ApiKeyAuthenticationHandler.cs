@@ -40,15 +40,17 @@ internal sealed class ApiKeyAuthenticationHandler(
         var grainKey = ApiKeyHash.GrainKey(presented);
         if (!keys.TryAnswerFromMemory(grainKey, out var identity))
         {
-            // While the cache is subscribed, a lookup takes one of the address's permits (a valid key is then cached);
-            // while it is not, every request of a valid key is looked up, so it only checks that permits are left.
-            if (!RateLimits.MayLookUpKey(Context, limits.Value, charge: keys.IsServing))
+            // A lookup the key's requests do not share already takes one of the address's permits while the cache is
+            // subscribed (a valid key is then cached); while it is not, every request of a valid key is looked up, so
+            // it only checks that permits are left.
+            var charge = keys.IsServing;
+            if (keys.LookUp(grainKey, () => RateLimits.MayLookUpKey(Context, limits.Value, charge)) is not { } lookup)
             {
                 Context.Items[ThrottledItem] = true;
                 return AuthenticateResult.Fail("Too many requests without a valid key from this address.");
             }
 
-            identity = await keys.AuthenticateAsync(grainKey);
+            identity = await lookup;
         }
 
         if (identity is null)

@@ -22,6 +22,9 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
 
     private readonly UnknownApiKeys _unknown = new(time);
 
+    /// <summary>Lookups under way, by key: concurrent requests of one key not in memory share one grain call.</summary>
+    private readonly ConcurrentDictionary<string, Task<ApiKeyIdentity?>> _lookups = new(StringComparer.Ordinal);
+
     /// <summary>Bumped by every revocation and every clear: a lookup that overlapped one does not keep its answer.</summary>
     private long _generation;
 
@@ -76,6 +79,49 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
         }
 
         return identity;
+    }
+
+    /// <summary>
+    /// The identity of a key not answered from memory, from its grain: a lookup of the same key already under way is
+    /// joined (the first requests of a client's burst make one grain call and take one permit), otherwise one is started
+    /// if <paramref name="mayStart"/> allows it. Null when it does not (the caller answers 429).
+    /// </summary>
+    public Task<ApiKeyIdentity?>? LookUp(string apiKeyGrainKey, Func<bool> mayStart)
+    {
+        if (_lookups.TryGetValue(apiKeyGrainKey, out var running))
+        {
+            return running;
+        }
+
+        if (!mayStart())
+        {
+            return null;
+        }
+
+        var started = new TaskCompletionSource<ApiKeyIdentity?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lookup = _lookups.GetOrAdd(apiKeyGrainKey, started.Task);
+        if (lookup == started.Task)
+        {
+            _ = CompleteLookupAsync(apiKeyGrainKey, started);
+        }
+
+        return lookup;
+    }
+
+    private async Task CompleteLookupAsync(string apiKeyGrainKey, TaskCompletionSource<ApiKeyIdentity?> lookup)
+    {
+        try
+        {
+            lookup.SetResult(await AuthenticateAsync(apiKeyGrainKey));
+        }
+        catch (Exception ex)
+        {
+            lookup.SetException(ex);
+        }
+        finally
+        {
+            _lookups.TryRemove(KeyValuePair.Create(apiKeyGrainKey, lookup.Task));
+        }
     }
 
     Task IApiKeyRevocationObserver.Revoked(string apiKeyGrainKey)

@@ -185,6 +185,30 @@ public sealed class RateLimitTests(LimitedGateway gateway) : IClassFixture<Limit
         Assert.False(string.IsNullOrWhiteSpace(problem["detail"]?.GetValue<string>()));
     }
 
+    /// <summary>
+    /// A client's first requests arrive at once with a valid key this gateway has not cached yet: they share one lookup,
+    /// so none is refused, and the address keeps its budget for keys that are not valid.
+    /// </summary>
+    [Fact]
+    public async Task AValidKeysFirstBurstSharesOneLookupAndLeavesTheAddressItsBudget()
+    {
+        var cache = App.Services.GetRequiredService<ApiKeyCache>();
+        await cache.Serving.WaitAsync(Ct);
+        var application = await App.CreateBareApplicationAsync();
+        var address = IPAddress.Parse("203.0.113.40");
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, LimitedGateway.Burst)
+            .Select(_ => SendAsync(address, "/v3/workflows/", apiKey: application.ApiKey)));
+        var unknown = new List<Answer>();
+        for (var i = 0; i < LimitedGateway.UnauthenticatedPerSecond - 2; i++)
+        {
+            unknown.Add(await SendAsync(address, "/v3/workflows/", apiKey: "sk_unknown_" + Guid.NewGuid().ToString("N")));
+        }
+
+        Assert.All(burst, a => Assert.Equal(StatusCodes.Status200OK, a.Status));
+        Assert.All(unknown, a => Assert.Equal(StatusCodes.Status401Unauthorized, a.Status));
+    }
+
     /// <summary>A GET as it arrives from <paramref name="remote"/>, with the keys given.</summary>
     private async Task<Answer> SendAsync(IPAddress remote, string path, string? apiKey = null, string? adminKey = null)
     {
