@@ -206,6 +206,7 @@ internal static class SessionEndpoints
         SessionResultStatus.Ok => ok(result.Session!),
         SessionResultStatus.NotFound => SessionNotFound(sessionId),
         SessionResultStatus.Invalid => ApiProblems.Validation(result.ErrorField!, result.ErrorMessage!),
+        SessionResultStatus.TooLarge => ApiProblems.SessionTooLarge(result.ErrorMessage!),
         _ => throw new InvalidOperationException($"Unhandled session result {result.Status}."),
     };
 

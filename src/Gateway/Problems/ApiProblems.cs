@@ -16,6 +16,8 @@ internal static class ApiProblems
 
     public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, "Conflict", detail);
 
+    public static IResult SessionTooLarge(string detail) => Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large", detail);
+
     public static IResult PayloadTooLarge(long limit) => Problem(StatusCodes.Status413PayloadTooLarge, "Payload Too Large",
         $"The request body is larger than this endpoint accepts ({limit / (1024 * 1024)} MiB).");
 

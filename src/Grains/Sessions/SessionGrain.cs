@@ -101,13 +101,12 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(ActivityActions.DecisionRecorded, command.Actor, command.Status, null, time.UtcNowMilliseconds(), null);
-        await Persist(Stored.State with
+        return await PersistWithinCap(Stored.State with
         {
             Status = command.Status,
             Sections = Stored.State.Sections.SetItems(command.Sections),
             Activity = Stored.State.Activity.Add(entry),
-        });
-        return SessionResult.Ok(View(), entry);
+        }, entry);
     }
 
     async Task<SessionResult> ISessionGrain.Review(Guid applicationId, ReviewCommand command)
@@ -130,12 +129,11 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
-        await Persist(Stored.State with
+        return await PersistWithinCap(Stored.State with
         {
             Status = command.NewStatus ?? Stored.State.Status,
             Activity = Stored.State.Activity.Add(entry),
-        });
-        return SessionResult.Ok(View(), entry);
+        }, entry);
     }
 
     async Task<bool> ISessionGrain.Delete(Guid applicationId)
@@ -420,6 +418,19 @@ public sealed class SessionGrain(
     {
         await Stored.EnsureReadAsync();
         return Stored.RecordExists ? Stored.State.ApplicationId : null;
+    }
+
+    /// <summary>A change a caller sends (a decision, a review), kept only while the session stays within its cap.</summary>
+    private async Task<SessionResult> PersistWithinCap(SessionState next, ActivityEntry entry)
+    {
+        var size = SessionSize.Of(next);
+        if (size > SessionSize.MaxBytes)
+        {
+            return SessionResult.TooLarge(size);
+        }
+
+        await Persist(next);
+        return SessionResult.Ok(View(), entry);
     }
 
     /// <summary>

@@ -16,4 +16,7 @@ public sealed record SessionResult(
     public static SessionResult Ok(SessionView session, ActivityEntry? entry = null) => new(SessionResultStatus.Ok, session, entry, null, null);
 
     public static SessionResult Invalid(string field, string message) => new(SessionResultStatus.Invalid, null, null, field, message);
+
+    public static SessionResult TooLarge(long size) => new(SessionResultStatus.TooLarge, null, null, null,
+        $"This change would make the session hold {size / (1024 * 1024)} MiB; a session holds at most {SessionSize.MaxBytes / (1024 * 1024)} MiB of decisions, documents and activity.");
 }

@@ -168,6 +168,41 @@ public sealed class SessionTests(GatewayApp app)
         Assert.Equal(["created"], await app.GetActionsAsync(application, sessionId));
     }
 
+    /// <summary>
+    /// Issue 12, item 8: decisions merge sections into a session, each request within the 16 MiB ingest limit; the one
+    /// that would take the session past 16 MiB is 413 and changes nothing, and the session goes on working.
+    /// </summary>
+    [Fact]
+    public async Task ASessionGrownPast16MiBByManyDecisionsIsRefusedWith413AndChangesNothing()
+    {
+        var application = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateSessionAsync(application, application.KycWorkflowId);
+        var filler = new string('x', 6 * 1024 * 1024);
+        string Decision(string section) => $$"""{"status": "Approved", "{{section}}": [{"blob": "{{filler}}"}]}""";
+
+        foreach (var section in new[] { "id_verifications", "liveness_checks" })
+        {
+            var accepted = await application.Client.PutAsync($"/v3/session/{sessionId}/decision/", Body.Json(Decision(section)), Ct);
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        var refused = await application.Client.PutAsync($"/v3/session/{sessionId}/decision/", Body.Json(Decision("face_matches")), Ct);
+
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("16 MiB", problem.Str("detail"));
+        var document = await app.GetDecisionAsync(application, sessionId);
+        Assert.Equal(filler.Length, document["id_verifications"]![0]!["blob"]!.GetValue<string>().Length);
+        Assert.Equal(filler.Length, document["liveness_checks"]![0]!["blob"]!.GetValue<string>().Length);
+        Assert.Empty(document["face_matches"]!.AsArray());
+        Assert.Equal(["created", "decision_recorded", "decision_recorded"], await app.GetActionsAsync(application, sessionId));
+
+        // Replacing a section with a smaller one is a change within the cap.
+        var smaller = await application.Client.PutAsync($"/v3/session/{sessionId}/decision/",
+            Body.Json("""{"status": "Declined", "id_verifications": [{"blob": "small"}]}"""), Ct);
+        Assert.Equal(HttpStatusCode.OK, smaller.StatusCode);
+        Assert.Equal("Declined", (await app.GetDecisionAsync(application, sessionId)).Str("status"));
+    }
+
     [Fact]
     public async Task DecisionAnswersTheSessionDocument()
     {
