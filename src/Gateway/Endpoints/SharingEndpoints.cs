@@ -58,6 +58,8 @@ internal static class SharingEndpoints
             ShareStatus.SelfShare => ApiProblems.Validation("for_application_id", "A session cannot be shared with its own application."),
             ShareStatus.PartnerMissing => ApiProblems.Validation("for_application_id", $"There is no live application {target}."),
             ShareStatus.TtlInvalid => ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds."),
+            ShareStatus.SessionFull => ApiProblems.SessionTooLarge(
+                $"Session {sessionId} holds the most a session may ({SessionSize.MaxBytes / (1024 * 1024)} MiB of decisions, documents and activity): no further share can be recorded in its audit log."),
             _ => SessionEndpoints.SessionNotFound(sessionId),
         };
     }

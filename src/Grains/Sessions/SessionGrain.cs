@@ -199,7 +199,13 @@ public sealed class SessionGrain(
             .Add("expires_at", expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
             .Add("api_key_id", command.ApiKeyId.ToString());
         var entry = new ActivityEntry(ActivityActions.Shared, command.Actor, null, null, time.UtcNowMilliseconds(), details);
-        await Persist(Stored.State with { Activity = Stored.State.Activity.Add(entry) });
+        var next = Stored.State with { Activity = Stored.State.Activity.Add(entry) };
+        if (SessionSize.Of(next) > SessionSize.MaxBytes)
+        {
+            return new ShareResult(ShareStatus.SessionFull, kind);
+        }
+
+        await Persist(next);
         return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 

@@ -10,4 +10,7 @@ public enum ShareStatus
     SelfShare = 4,
     PartnerMissing = 5,
     TtlInvalid = 6,
+
+    /// <summary>Its audit entry would take the session past <see cref="SessionSize.MaxBytes"/>.</summary>
+    SessionFull = 7,
 }
