@@ -25,6 +25,8 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
     /// <summary>Lookups under way, by key: concurrent requests of one key not in memory share one grain call.</summary>
     private readonly ConcurrentDictionary<string, Task<ApiKeyIdentity?>> _lookups = new(StringComparer.Ordinal);
 
+    private readonly Lock _lookupGate = new();
+
     /// <summary>Bumped by every revocation and every clear: a lookup that overlapped one does not keep its answer.</summary>
     private long _generation;
 
@@ -88,24 +90,26 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
     /// </summary>
     public Task<ApiKeyIdentity?>? LookUp(string apiKeyGrainKey, Func<bool> mayStart)
     {
-        if (_lookups.TryGetValue(apiKeyGrainKey, out var running))
+        TaskCompletionSource<ApiKeyIdentity?> started;
+        lock (_lookupGate)
         {
-            return running;
+            // One decision at a time: requests of one key that arrive together join one lookup and take one permit.
+            if (_lookups.TryGetValue(apiKeyGrainKey, out var running))
+            {
+                return running;
+            }
+
+            if (!mayStart())
+            {
+                return null;
+            }
+
+            started = new TaskCompletionSource<ApiKeyIdentity?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lookups[apiKeyGrainKey] = started.Task;
         }
 
-        if (!mayStart())
-        {
-            return null;
-        }
-
-        var started = new TaskCompletionSource<ApiKeyIdentity?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lookup = _lookups.GetOrAdd(apiKeyGrainKey, started.Task);
-        if (lookup == started.Task)
-        {
-            _ = CompleteLookupAsync(apiKeyGrainKey, started);
-        }
-
-        return lookup;
+        _ = CompleteLookupAsync(apiKeyGrainKey, started);
+        return started.Task;
     }
 
     private async Task CompleteLookupAsync(string apiKeyGrainKey, TaskCompletionSource<ApiKeyIdentity?> lookup)

@@ -4,4 +4,4 @@ public sealed record ShareResponse(string ShareToken, string TokenId, Guid ForAp
 
 public sealed record TrustPolicyResponse(Guid SourceApplicationId, bool TrustReview, DateTimeOffset UpdatedAt);
 
-public sealed record EntityResponse(string VendorData, string Status, IReadOnlyList<Guid> SessionIds, DateTimeOffset CreatedAt);
+public sealed record EntityResponse(string VendorData, string Status, IReadOnlyList<Guid> SessionIds, long SessionCount, DateTimeOffset CreatedAt);

@@ -29,7 +29,7 @@ internal static class EntityEndpoints
     private static async Task<IResult> GetAsync(string vendorData, HttpContext context, SessionIndexQuery index, SessionKind kind, CancellationToken ct)
     {
         return await index.GetEntityAsync(Caller.From(context.User).ApplicationId, kind.ToWire(), vendorData, ct) is { } entity
-            ? TypedResults.Ok(new EntityResponse(entity.VendorData, ActiveStatus, entity.SessionIds, entity.CreatedAt))
+            ? TypedResults.Ok(new EntityResponse(entity.VendorData, ActiveStatus, entity.SessionIds, entity.SessionCount, entity.CreatedAt))
             : ApiProblems.NotFound($"Your application has no {(kind == SessionKind.Business ? "business" : "user")} with vendor_data '{vendorData}'.");
     }
 
@@ -44,7 +44,7 @@ internal static class EntityEndpoints
 
         var page = await index.ListEntitiesAsync(
             new EntityListFilter(Caller.From(context.User).ApplicationId, kind.ToWire(), limit, offset), cancellationToken);
-        var results = page.Results.Select(e => new EntityResponse(e.VendorData, ActiveStatus, e.SessionIds, e.CreatedAt)).ToList();
+        var results = page.Results.Select(e => new EntityResponse(e.VendorData, ActiveStatus, e.SessionIds, e.SessionCount, e.CreatedAt)).ToList();
         return TypedResults.Ok(Paging.Page(context.Request, page.Count, limit, offset, results));
     }
 }

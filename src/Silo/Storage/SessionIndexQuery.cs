@@ -44,7 +44,8 @@ public sealed class SessionIndexQuery(Database database)
         """;
 
     // The page of entities first (newest first entity, vendor_data breaking ties), then their sessions joined
-    // back in entity order, oldest session first; rows of one entity arrive together.
+    // back in entity order, oldest session first, at most @MaxSessionIds of each with how many it has; rows of one
+    // entity arrive together.
     private const string ListEntitiesSql = $"""
         SELECT COUNT(DISTINCT vendor_data) FROM session_index
         WHERE {EntitiesWhere};
@@ -57,15 +58,24 @@ public sealed class SessionIndexQuery(Database database)
             ORDER BY first_created_at_ms DESC, vendor_data
             LIMIT @Limit OFFSET @Offset
         )
-        SELECT p.vendor_data, p.first_created_at_ms, s.session_id
-        FROM page p
-        JOIN session_index s
-          ON s.service_id = @ServiceId
-         AND s.application_id = @ApplicationId
-         AND s.session_kind = @SessionKind
-         AND s.vendor_data = p.vendor_data
-        ORDER BY p.first_created_at_ms DESC, p.vendor_data, s.created_at_ms, s.session_number;
+        SELECT vendor_data, first_created_at_ms, session_id, session_count
+        FROM (
+            SELECT p.vendor_data, p.first_created_at_ms, s.session_id, s.created_at_ms, s.session_number,
+                   ROW_NUMBER() OVER (PARTITION BY p.vendor_data ORDER BY s.created_at_ms, s.session_number) AS n,
+                   COUNT(*) OVER (PARTITION BY p.vendor_data) AS session_count
+            FROM page p
+            JOIN session_index s
+              ON s.service_id = @ServiceId
+             AND s.application_id = @ApplicationId
+             AND s.session_kind = @SessionKind
+             AND s.vendor_data = p.vendor_data
+        ) sessions
+        WHERE n <= @MaxSessionIds
+        ORDER BY first_created_at_ms DESC, vendor_data, created_at_ms, session_number;
         """;
+
+    /// <summary>Session ids an entity answers with at most (its oldest); <c>session_count</c> says how many it has.</summary>
+    public const int MaxSessionIdsPerEntity = 1000;
 
     public async Task<IndexPage<SessionIndexRow>> ListSessionsAsync(SessionListFilter filter, CancellationToken ct)
     {
@@ -123,12 +133,14 @@ public sealed class SessionIndexQuery(Database database)
         AddParameter(command, "VendorData", filter.VendorData, DbType.String);
         AddParameter(command, "Limit", filter.Limit, DbType.Int32);
         AddParameter(command, "Offset", filter.Offset, DbType.Int32);
+        AddParameter(command, "MaxSessionIds", MaxSessionIdsPerEntity, DbType.Int32);
 
         await using var reader = await command.ExecuteReaderAsync(ct);
         var count = await ReadCountAsync(reader, ct);
         await reader.NextResultAsync(ct);
 
         var results = new List<EntityIndexRow>();
+        long sessionCount = 0;
         string? vendorData = null;
         long createdAtMs = 0;
         List<Guid> sessionIds = [];
@@ -137,18 +149,19 @@ public sealed class SessionIndexQuery(Database database)
             var rowVendorData = reader.GetString(0);
             if (vendorData is not null && !string.Equals(vendorData, rowVendorData, StringComparison.Ordinal))
             {
-                results.Add(new EntityIndexRow(vendorData, sessionIds, DateTimeOffset.FromUnixTimeMilliseconds(createdAtMs)));
+                results.Add(new EntityIndexRow(vendorData, sessionIds, sessionCount, DateTimeOffset.FromUnixTimeMilliseconds(createdAtMs)));
                 sessionIds = [];
             }
 
             vendorData = rowVendorData;
             createdAtMs = reader.GetInt64(1);
             sessionIds.Add(ReadGuid(reader, 2));
+            sessionCount = Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture);
         }
 
         if (vendorData is not null)
         {
-            results.Add(new EntityIndexRow(vendorData, sessionIds, DateTimeOffset.FromUnixTimeMilliseconds(createdAtMs)));
+            results.Add(new EntityIndexRow(vendorData, sessionIds, sessionCount, DateTimeOffset.FromUnixTimeMilliseconds(createdAtMs)));
         }
 
         return new IndexPage<EntityIndexRow>(count, results);

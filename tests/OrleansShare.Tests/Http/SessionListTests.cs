@@ -141,6 +141,28 @@ public sealed class SessionListTests(GatewayApp app)
         Assert.Contains("offset=2147482647", page.Str("previous"), StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 12, item 8: an entity answers with its oldest 1,000 session ids and says how many it has.</summary>
+    [Fact]
+    public async Task AnEntitysSessionIdsAreBoundedAndItsCountIsWhole()
+    {
+        const int Sessions = 1001;
+        var application = await app.CreateApplicationAsync();
+        var created = new Guid[Sessions];
+        for (var i = 0; i < Sessions; i++)
+        {
+            created[i] = await app.CreateSessionAsync(application, application.KycWorkflowId, vendorData: "busy-user");
+        }
+
+        var entity = await (await application.Client.GetAsync("/v3/users/busy-user/", Ct)).AssertJsonAsync(HttpStatusCode.OK);
+        var listed = await (await application.Client.GetAsync("/v3/users/?limit=1", Ct)).AssertJsonAsync(HttpStatusCode.OK);
+
+        var ids = entity["session_ids"]!.AsArray().Select(id => Guid.Parse(id!.GetValue<string>())).ToList();
+        Assert.Equal(created.Take(1000), ids);
+        Assert.Equal(Sessions, entity["session_count"]!.GetValue<long>());
+        Assert.Equal(1000, listed["results"]![0]!["session_ids"]!.AsArray().Count);
+        Assert.Equal(Sessions, listed["results"]![0]!["session_count"]!.GetValue<long>());
+    }
+
     [Fact]
     public async Task EntityListsArePaginatedByKind()
     {
