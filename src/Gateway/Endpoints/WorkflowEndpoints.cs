@@ -33,8 +33,9 @@ internal static class WorkflowEndpoints
         }
 
         var caller = Caller.From(context.User);
-        var workflow = await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition!);
-        return TypedResults.Created($"/v3/workflows/{workflow.WorkflowId}/", workflow.ToContract());
+        return await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition!) is { } workflow
+            ? TypedResults.Created($"/v3/workflows/{workflow.WorkflowId}/", workflow.ToContract())
+            : ApiProblems.Conflict($"An application has at most {WorkflowDefinition.MaxPerApplication} workflows, and yours has that many.");
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)

@@ -88,8 +88,13 @@ public sealed class ApplicationGrain(
         return true;
     }
 
-    async Task<WorkflowInfo> IApplicationGrain.CreateWorkflow(WorkflowDefinition definition)
+    async Task<WorkflowInfo?> IApplicationGrain.CreateWorkflow(WorkflowDefinition definition)
     {
+        if (state.State.Workflows.Count >= WorkflowDefinition.MaxPerApplication)
+        {
+            return null;
+        }
+
         var kind = Features.KindOf(definition.Features.Select(f => f.Feature));
         var workflow = new WorkflowInfo(
             Guid.NewGuid(), definition.Label, kind, definition.Features, definition.IsDefault, time.UtcNowMilliseconds());

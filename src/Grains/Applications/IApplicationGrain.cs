@@ -26,8 +26,9 @@ public interface IApplicationGrain : IGrainWithGuidKey
     [Alias("revoke-api-key")]
     Task<bool> RevokeApiKey(Guid apiKeyId);
 
+    /// <summary>The new workflow; null when the application has <see cref="WorkflowDefinition.MaxPerApplication"/> already.</summary>
     [Alias("create-workflow")]
-    Task<WorkflowInfo> CreateWorkflow(WorkflowDefinition definition);
+    Task<WorkflowInfo?> CreateWorkflow(WorkflowDefinition definition);
 
     [Alias("list-workflows")]
     [RetrySafe]

@@ -7,4 +7,8 @@ namespace OrleansShare.Grains.Applications;
 public sealed record WorkflowDefinition(
     [property: Id(0)] string Label,
     [property: Id(1)] ImmutableArray<WorkflowFeature> Features,
-    [property: Id(2)] bool IsDefault);
+    [property: Id(2)] bool IsDefault)
+{
+    /// <summary>Workflows one application may have: its state, and the list that answers them, stay bounded.</summary>
+    public const int MaxPerApplication = 100;
+}

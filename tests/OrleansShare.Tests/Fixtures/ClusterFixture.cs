@@ -126,7 +126,7 @@ public class ClusterFixture : IAsyncLifetime
         await application.Create(new CreateApplicationCommand(
             name, OrganizationId: null, Guid.NewGuid(), ApiKeyHash.GrainKey(apiKey), [.. Privileges.All]));
         var workflow = await application.CreateWorkflow(new WorkflowDefinition(
-            "KYC", [new WorkflowFeature("OCR", null), new WorkflowFeature("LIVENESS", null)], IsDefault: true));
+            "KYC", [new WorkflowFeature("OCR", null), new WorkflowFeature("LIVENESS", null)], IsDefault: true)) ?? throw new InvalidOperationException("The workflow was not created.");
 
         return new SeededApplication(applicationId, workflow.WorkflowId, workflow.FeatureNames());
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using OrleansShare.Grains.Applications;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Http;
@@ -9,6 +10,26 @@ namespace OrleansShare.Tests.Http;
 public sealed class WorkflowTests(GatewayApp app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Issue 12, item 8: an application's workflows are bounded, so its state and the list answer are too.</summary>
+    [Fact]
+    public async Task AnApplicationHasAtMost100WorkflowsAndTheNextIs409()
+    {
+        var application = await app.CreateBareApplicationAsync();
+        for (var i = 0; i < WorkflowDefinition.MaxPerApplication; i++)
+        {
+            var created = await application.Client.PostAsync("/v3/workflows/", Body.Json($$"""{"workflow_label": "w{{i}}", "features": ["OCR"]}"""), Ct);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var refused = await application.Client.PostAsync("/v3/workflows/", Body.Json("""{"workflow_label": "one more", "features": ["OCR"]}"""), Ct);
+
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("100", problem.Str("detail"));
+        var listed = await (await application.Client.GetAsync("/v3/workflows/", Ct)).AssertJsonArrayAsync(HttpStatusCode.OK);
+        Assert.Equal(WorkflowDefinition.MaxPerApplication, listed.Count);
+        Assert.DoesNotContain(listed, w => w!.Str("workflow_label") == "one more");
+    }
 
     [Fact]
     public async Task CreateAnswers201WithFeaturesAsObjectsOrStrings()
