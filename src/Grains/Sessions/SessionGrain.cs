@@ -26,6 +26,9 @@ public sealed class SessionGrain(
     /// <summary>The view of the stored state, built once per change: reads are answered without copying the session.</summary>
     private SessionView? _view;
 
+    /// <summary>The stored state's <see cref="SessionSize"/>, kept so that an appended audit entry costs only its own.</summary>
+    private long? _size;
+
     /// <summary>Importers held for a token between <c>BeginExport</c> and <c>RecordExport</c>: memory only, never stored.</summary>
     private readonly Dictionary<Guid, (string TokenKey, DateTimeOffset Since)> _exportsUnderWay = [];
 
@@ -199,13 +202,13 @@ public sealed class SessionGrain(
             .Add("expires_at", expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
             .Add("api_key_id", command.ApiKeyId.ToString());
         var entry = new ActivityEntry(ActivityActions.Shared, command.Actor, null, null, time.UtcNowMilliseconds(), details);
-        var next = Stored.State with { Activity = Stored.State.Activity.Add(entry) };
-        if (SessionSize.Of(next) > SessionSize.MaxBytes)
+        var size = Size + SessionSize.Of(entry);
+        if (size > SessionSize.MaxBytes)
         {
             return new ShareResult(ShareStatus.SessionFull, kind);
         }
 
-        await Persist(next);
+        await Persist(Stored.State with { Activity = Stored.State.Activity.Add(entry) }, size: size);
         return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 
@@ -435,7 +438,7 @@ public sealed class SessionGrain(
             return SessionResult.TooLarge(size);
         }
 
-        await Persist(next);
+        await Persist(next, size: size);
         return SessionResult.Ok(View(), entry);
     }
 
@@ -443,13 +446,17 @@ public sealed class SessionGrain(
     /// Every change goes through here. The redemption markers the storage trigger reads are set by the one write they
     /// belong to (a source recording an import, a clone's creation) and reset by every other.
     /// </summary>
-    private Task Persist(SessionState next, string? pendingRedemption = null, string? completedRedemption = null)
+    private async Task Persist(SessionState next, string? pendingRedemption = null, string? completedRedemption = null, long? size = null)
     {
         _view = null;
-        return Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
+        _size = null;
+        await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
+        _size = size;
     }
 
     private SessionView View() => _view ??= ToView(Stored.State);
+
+    private long Size => _size ??= SessionSize.Of(Stored.State);
 
     private static SessionView ToView(SessionState s) =>
         new()

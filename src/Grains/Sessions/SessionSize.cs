@@ -1,4 +1,5 @@
 using System.Text;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -25,11 +26,19 @@ public static class SessionSize
 
         foreach (var entry in session.Activity)
         {
-            size += EntryOverhead + Bytes(entry.User) + Bytes(entry.Comment);
-            foreach (var detail in entry.Details ?? [])
-            {
-                size += Bytes(detail.Key) + Bytes(detail.Value);
-            }
+            size += Of(entry);
+        }
+
+        return size;
+    }
+
+    /// <summary>What one activity entry adds to its session.</summary>
+    public static long Of(ActivityEntry entry)
+    {
+        long size = EntryOverhead + Bytes(entry.User) + Bytes(entry.Comment);
+        foreach (var detail in entry.Details ?? [])
+        {
+            size += Bytes(detail.Key) + Bytes(detail.Value);
         }
 
         return size;
