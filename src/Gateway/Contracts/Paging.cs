@@ -24,4 +24,24 @@ internal static class Paging
         var previous = offset > 0 ? Link(Math.Max(0, offset - limit)) : null;
         return new PageResponse<T>(count, next, previous, results);
     }
+
+    /// <summary>The page's links as an RFC 8288 <c>Link</c> header, for lists whose answer is a bare array.</summary>
+    public static void AddLinkHeader<T>(HttpResponse response, PageResponse<T> page)
+    {
+        var links = new List<string>(2);
+        if (page.Next is { } next)
+        {
+            links.Add($"<{next}>; rel=\"next\"");
+        }
+
+        if (page.Previous is { } previous)
+        {
+            links.Add($"<{previous}>; rel=\"prev\"");
+        }
+
+        if (links.Count > 0)
+        {
+            response.Headers.Link = string.Join(", ", links);
+        }
+    }
 }

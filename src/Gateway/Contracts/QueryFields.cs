@@ -68,14 +68,14 @@ internal sealed class QueryFields(IQueryCollection query)
         return date;
     }
 
-    public (int Limit, int Offset) Paging()
+    public (int Limit, int Offset) Paging(int defaultLimit = DefaultLimit)
     {
-        var limit = DefaultLimit;
+        var limit = defaultLimit;
         var offset = 0;
         if (String("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
             Fail("limit", $"Must be an integer from 1 to {MaxLimit}.");
-            limit = DefaultLimit;
+            limit = defaultLimit;
         }
 
         if (String("offset") is { } offsetText && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))

@@ -126,10 +126,28 @@ internal static class SessionEndpoints
             ? TypedResults.NoContent()
             : SessionNotFound(sessionId);
 
-    private static async Task<IResult> ListReviewsAsync(Guid sessionId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is { } session
-            ? TypedResults.Ok(session.Activity.Select(e => e.ToContract()).ToList())
-            : SessionNotFound(sessionId);
+    /// <summary>
+    /// Didit's answer is a bare array, kept here; it holds at most <see cref="QueryFields.MaxLimit"/> entries, oldest
+    /// first, from <c>offset</c>, and a <c>Link</c> header (RFC 8288) names the next and previous pages when there are more.
+    /// </summary>
+    private static async Task<IResult> ListReviewsAsync(Guid sessionId, HttpContext context, IGrainFactory grains)
+    {
+        var query = new QueryFields(context.Request.Query);
+        var (limit, offset) = query.Paging(defaultLimit: QueryFields.MaxLimit);
+        if (query.HasErrors)
+        {
+            return ApiProblems.Validation(query.Errors);
+        }
+
+        if (await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is not { } session)
+        {
+            return SessionNotFound(sessionId);
+        }
+
+        var page = Paging.Page(context.Request, session.Activity.Length, limit, offset, session.Activity.Skip(offset).Take(limit).Select(e => e.ToContract()).ToList());
+        Paging.AddLinkHeader(context.Response, page);
+        return TypedResults.Ok(page.Results);
+    }
 
     private static async Task<IResult> ListAsync(HttpContext context, SessionIndexQuery index, PublicUrls urls, CancellationToken cancellationToken)
     {

@@ -25,13 +25,14 @@ internal static class TrustPolicyEndpoints
             return problem;
         }
 
-        if (await grains.GetGrain<IApplicationGrain>(sourceApplicationId).GetInfo() is null)
+        var change = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview!.Value);
+        return change switch
         {
-            return ApiProblems.NotFound($"There is no application {sourceApplicationId}.");
-        }
-
-        var policy = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview!.Value);
-        return TypedResults.Ok(policy.ToContract());
+            { Policy: { } policy } => TypedResults.Ok(policy.ToContract()),
+            { Refusal: TrustPolicyRefusal.TooMany } => ApiProblems.Conflict(
+                $"An application has at most {TrustPolicyInfo.MaxPerApplication} trust policies, and yours has that many; change an existing one."),
+            _ => ApiProblems.NotFound($"There is no application {sourceApplicationId}."),
+        };
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)

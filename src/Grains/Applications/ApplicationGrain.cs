@@ -166,11 +166,24 @@ public sealed class ApplicationGrain(
         return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust);
     }
 
-    async Task<TrustPolicyInfo> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
+    async Task<TrustPolicyChange> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
     {
+        var known = state.State.TrustPolicies.ContainsKey(sourceApplicationId);
+        if (!known && state.State.TrustPolicies.Count >= TrustPolicyInfo.MaxPerApplication)
+        {
+            return new TrustPolicyChange(null, TrustPolicyRefusal.TooMany);
+        }
+
+        // Not a call to itself: a grain waiting on its own turn would wait forever.
+        if (!known && sourceApplicationId != this.GetPrimaryKey()
+            && await GrainFactory.GetGrain<IApplicationGrain>(sourceApplicationId).GetInfo() is null)
+        {
+            return new TrustPolicyChange(null, TrustPolicyRefusal.UnknownSource);
+        }
+
         var policy = new TrustPolicyInfo(sourceApplicationId, trustReview, time.UtcNowMilliseconds());
         await state.WriteAsync(state.State with { TrustPolicies = state.State.TrustPolicies.SetItem(sourceApplicationId, policy) }, this);
-        return policy;
+        return new TrustPolicyChange(policy, TrustPolicyRefusal.None);
     }
 
     Task<ImmutableArray<TrustPolicyInfo>> IApplicationGrain.ListTrustPolicies() =>

@@ -49,8 +49,12 @@ public interface IApplicationGrain : IGrainWithGuidKey
     [Alias("prepare-import")]
     Task<SessionPreparation> PrepareImport(ImportPreparationRequest request);
 
+    /// <summary>
+    /// Sets the default <c>trust_review</c> for imports from a source application: the policy, or why not (the source
+    /// does not exist, or this application has <see cref="TrustPolicyInfo.MaxPerApplication"/> policies already).
+    /// </summary>
     [Alias("set-trust-policy")]
-    Task<TrustPolicyInfo> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
+    Task<TrustPolicyChange> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
 
     [Alias("list-trust-policies")]
     [RetrySafe]

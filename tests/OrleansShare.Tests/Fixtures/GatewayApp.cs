@@ -189,7 +189,9 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
 
         builder.ConfigureTestServices(services => services.AddSingleton(new OperatorConsole(PrintToConsole)));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(_log.Enqueue)));
+        // The console logger would bury a failing test's message under every request's log lines in CI's
+        // output; tests read the log from the capturing provider instead.
+        builder.ConfigureLogging(logging => logging.ClearProviders().AddProvider(new CapturingLoggerProvider(_log.Enqueue)));
     }
 
     private void PrintToConsole(string line)

@@ -293,6 +293,55 @@ public sealed class SessionTests(GatewayApp app)
         Assert.Equal("Approved", (await app.GetDecisionAsync(application, sessionId)).Str("status"));
     }
 
+    /// <summary>
+    /// Issue 12, item 8: the activity log answers at most 1,000 entries (Didit's bare array kept), and pages with
+    /// <c>limit</c> and <c>offset</c>, the next and previous pages named in a <c>Link</c> header.
+    /// </summary>
+    [Fact]
+    public async Task ReviewsArePagedWithLimitOffsetAndALinkHeader()
+    {
+        var application = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(application);
+        for (var i = 0; i < 3; i++)
+        {
+            (await application.Client.PostAsync($"/v3/sessions/{sessionId}/reviews/", Body.Json($$"""{"comment": "c{{i}}"}"""), Ct))
+                .EnsureSuccessStatusCode();
+        }
+
+        var first = await application.Client.GetAsync($"/v3/sessions/{sessionId}/reviews/?limit=2", Ct);
+
+        var firstPage = await first.AssertJsonArrayAsync(HttpStatusCode.OK);
+        Assert.Equal(["created", "decision_recorded"], firstPage.Select(r => r!.Str("action")));
+        var links = first.Headers.GetValues("Link").Single();
+        Assert.Contains("offset=2", links, StringComparison.Ordinal);
+        Assert.Contains("rel=\"next\"", links, StringComparison.Ordinal);
+        Assert.DoesNotContain("rel=\"prev\"", links, StringComparison.Ordinal);
+
+        var last = await application.Client.GetAsync($"/v3/sessions/{sessionId}/reviews/?limit=2&offset=4", Ct);
+
+        var lastPage = await last.AssertJsonArrayAsync(HttpStatusCode.OK);
+        Assert.Equal("c2", Assert.Single(lastPage)!.Str("comment"));
+        Assert.DoesNotContain("rel=\"next\"", last.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        var whole = await application.Client.GetAsync($"/v3/sessions/{sessionId}/reviews/", Ct);
+        Assert.Equal(5, (await whole.AssertJsonArrayAsync(HttpStatusCode.OK)).Count);
+        Assert.False(whole.Headers.Contains("Link"));
+    }
+
+    [Theory]
+    [InlineData("limit=0")]
+    [InlineData("limit=1001")]
+    [InlineData("offset=-1")]
+    [InlineData("limit=two")]
+    public async Task ReviewsRefuseABadPage(string query)
+    {
+        var application = await app.CreateApplicationAsync();
+        var sessionId = await app.CreateVerifiedSessionAsync(application);
+
+        var response = await application.Client.GetAsync($"/v3/sessions/{sessionId}/reviews/?{query}", Ct);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
     /// <summary>A review records any status of the session's kind (see ShareTests), and nothing else: each kind keeps its spelling.</summary>
     [Theory]
     [InlineData(SessionKind.User, "IN_PROGRESS")]

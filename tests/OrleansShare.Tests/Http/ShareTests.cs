@@ -11,6 +11,49 @@ public sealed class ShareTests(GatewayApp app)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// Issue 12, item 8: a share's audit entry counts against the session's 16 MiB cap. A session filled to within less
+    /// than one entry of the cap refuses the share with 413, mints no token and records nothing.
+    /// </summary>
+    [Fact]
+    public async Task AShareThatWouldTakeTheSessionPast16MiBIs413AndChangesNothing()
+    {
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateBareApplicationAsync();
+        var sessionId = await app.CreateSessionAsync(source, source.KycWorkflowId);
+        foreach (var (section, length) in new[] { ("id_verifications", 6 << 20), ("liveness_checks", 6 << 20), ("face_matches", (4 << 20) - 8192) })
+        {
+            var decision = $$"""{"status": "Approved", "{{section}}": [{"blob": "{{new string('x', length)}}"}]}""";
+            Assert.Equal(HttpStatusCode.OK, (await source.Client.PutAsync($"/v3/session/{sessionId}/decision/", Body.Json(decision), Ct)).StatusCode);
+        }
+
+        // Fill what is left with reviews, longest first, until not even a one-character comment fits.
+        for (var length = 4000; length >= 1; length /= 2)
+        {
+            while (true)
+            {
+                var review = await source.Client.PostAsync(
+                    $"/v3/sessions/{sessionId}/reviews/", Body.Json($$"""{"comment": "{{new string('r', length)}}"}"""), Ct);
+                if (review.StatusCode == HttpStatusCode.RequestEntityTooLarge)
+                {
+                    break;
+                }
+
+                Assert.Equal(HttpStatusCode.Created, review.StatusCode);
+            }
+        }
+
+        var actionsBefore = await app.GetActionsAsync(source, sessionId);
+
+        var refused = await app.TryShareAsync(source, sessionId, new JsonObject { ["for_application_id"] = partner.ApplicationId.ToString() });
+
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("16 MiB", problem.Str("detail"));
+        Assert.Equal(actionsBefore, await app.GetActionsAsync(source, sessionId));
+        Assert.DoesNotContain("shared", actionsBefore);
+        Assert.Equal("Approved", (await app.GetDecisionAsync(source, sessionId)).Str("status"));
+    }
+
     [Fact]
     public async Task MissingSessionIs404()
     {

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansShare.Grains.ApiKeys;
+using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 using OrleansShare.Tests.Fixtures;
 
@@ -74,6 +77,43 @@ public sealed class SharingFlowTests(GatewayApp app)
         var entry = Assert.Single(listed);
         Assert.Equal(source.ApplicationId, entry!.Id("source_application_id"));
         entry!.Timestamp("updated_at");
+    }
+
+    /// <summary>Issue 12, item 8: an importer holds at most 1,000 trust policies; changing one it has still works.</summary>
+    [Fact]
+    public async Task AnApplicationHasAtMost1000TrustPoliciesAndTheNextIs409()
+    {
+        var partner = await app.CreateBareApplicationAsync();
+        var grains = app.Services.GetRequiredService<IGrainFactory>();
+        var sources = Enumerable.Range(0, TrustPolicyInfo.MaxPerApplication + 1).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(sources.Select(id => grains.GetGrain<IApplicationGrain>(id).Create(new CreateApplicationCommand(
+            "source", OrganizationId: null, Guid.NewGuid(), ApiKeyHash.GrainKey("sk_test_" + Guid.NewGuid().ToString("N")), [.. Privileges.All]))));
+        foreach (var source in sources.Take(TrustPolicyInfo.MaxPerApplication))
+        {
+            var put = await partner.Client.PutAsync($"/v3/trust-policies/{source}/", Body.Json("{\"trust_review\": true}"), Ct);
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        var refused = await partner.Client.PutAsync($"/v3/trust-policies/{sources[^1]}/", Body.Json("{\"trust_review\": true}"), Ct);
+
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("1000", problem.Str("detail"));
+        var changed = await partner.Client.PutAsync($"/v3/trust-policies/{sources[0]}/", Body.Json("{\"trust_review\": false}"), Ct);
+        Assert.False((await changed.AssertJsonAsync(HttpStatusCode.OK))["trust_review"]!.GetValue<bool>());
+        var listed = await (await partner.Client.GetAsync("/v3/trust-policies/", Ct)).AssertJsonArrayAsync(HttpStatusCode.OK);
+        Assert.Equal(TrustPolicyInfo.MaxPerApplication, listed.Count);
+        Assert.DoesNotContain(listed, p => p!.Id("source_application_id") == sources[^1]);
+    }
+
+    [Fact]
+    public async Task TrustPolicyForAnUnknownApplicationIs404()
+    {
+        var partner = await app.CreateApplicationAsync();
+
+        var response = await partner.Client.PutAsync($"/v3/trust-policies/{Guid.NewGuid()}/", Body.Json("{\"trust_review\": true}"), Ct);
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Empty(await (await partner.Client.GetAsync("/v3/trust-policies/", Ct)).AssertJsonArrayAsync(HttpStatusCode.OK));
     }
 
     [Fact]
