@@ -4,6 +4,7 @@ using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Gateway.Tokens;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Grains.Sharing;
 
@@ -12,9 +13,8 @@ namespace OrleansShare.Gateway.Endpoints;
 /// <summary>Reusable KYC/KYB: mint a one-time share token for a partner, revoke it, and redeem one.</summary>
 internal static class SharingEndpoints
 {
-    private const int DefaultTtlSeconds = 3600;
-    private const int MinTtlSeconds = 60;
-    private const int MaxTtlSeconds = 86400;
+    private const int MinTtlSeconds = SharingPolicy.MinTtlSeconds;
+    private const int MaxTtlSeconds = SharingPolicy.MaxTtlSeconds;
     private const int VendorDataMaxLength = 256;
 
     // API.md, Share: other clients' names for the same fields (the reusable-identity seed's, Didit's MCP server's).
@@ -34,30 +34,38 @@ internal static class SharingEndpoints
     }
 
     private static async Task<IResult> ShareAsync(
-        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, CancellationToken cancellationToken)
+        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, TimeProvider time, CancellationToken cancellationToken)
     {
         var (body, problem) = await RequestBody.ReadAsync(
             context.Request,
-            f => (Target: f.Uuid("for_application_id", f.OneOf(TargetSpellings), required: true), Ttl: ReadTtl(f.OneOf(TtlSpellings))),
+            f => (Target: f.Uuid("for_application_id", f.OneOf(TargetSpellings), required: true),
+                Ttl: ReadTtl(f.OneOf(TtlSpellings)),
+                Purpose: f.Purpose(),
+                Scope: f.Scope(),
+                Consent: f.Consent(time.GetUtcNow())),
             cancellationToken: cancellationToken);
 
         // The session applies API.md's order of checks (the session before the body); this endpoint maps its answer.
         var caller = Caller.From(context.User);
         var target = body.Target ?? Guid.Empty;
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).Share(
-            new ShareCommand(caller.ApplicationId, BodyValid: problem is null, target, body.Ttl, caller.ApiKeyId, caller.Actor));
+        var result = await grains.GetGrain<ISessionGrain>(sessionId).Share(new ShareCommand(
+            caller.ApplicationId, BodyValid: problem is null, target, body.Ttl.Seconds, caller.ApiKeyId, caller.Actor,
+            body.Ttl.Valid, body.Purpose, body.Scope, body.Consent));
         return result.Status switch
         {
             ShareStatus.Recorded => TypedResults.Created(
                 (string?)null,
                 new ShareResponse(
-                    tokens.Mint(sessionId, result.Kind, caller.ApplicationId, target, result.IssuedAt, result.ExpiresAt, result.TokenId!),
-                    result.TokenId!, target, result.Kind.ToWire(), result.ExpiresAt)),
+                    tokens.Mint(sessionId, result.Kind, caller.ApplicationId, target, result.IssuedAt, result.ExpiresAt, result.TokenId!, body.Purpose, body.Scope),
+                    result.TokenId!, target, result.Kind.ToWire(), result.ExpiresAt, body.Purpose, body.Scope)),
             ShareStatus.NotFinished => NotFinished(result.Kind, result.SessionStatus),
             ShareStatus.BodyInvalid => problem!,
             ShareStatus.SelfShare => ApiProblems.Validation("for_application_id", "A session cannot be shared with its own application."),
             ShareStatus.PartnerMissing => ApiProblems.Validation("for_application_id", $"There is no live application {target}."),
             ShareStatus.TtlInvalid => ApiProblems.Validation("ttl_in_seconds", $"Must be an integer from {MinTtlSeconds} to {MaxTtlSeconds} seconds."),
+            ShareStatus.ScopeInvalid => ApiProblems.Validation("scope", result.Reason!),
+            ShareStatus.PolicyRefused => ApiProblems.Forbidden(
+                $"{result.Reason} (sharing policy rule {result.Rule}; see GET /v3/sharing-policy/)", [new("rule", result.Rule!)]),
             ShareStatus.SessionFull => ApiProblems.SessionTooLarge(
                 $"Session {sessionId} holds the most a session may ({SessionSize.MaxBytes / (1024 * 1024)} MiB of decisions, documents and activity): no further share can be recorded in its audit log."),
             _ => SessionEndpoints.SessionNotFound(sessionId),
@@ -77,17 +85,20 @@ internal static class SharingEndpoints
         };
     }
 
-    /// <summary>The lifetime asked for (3600 when absent), or null when it is not an integer in range (<c>null</c> is not).</summary>
-    private static long? ReadTtl(JsonElement? given)
+    /// <summary>
+    /// The lifetime asked for (none when absent: the sharing policy's default applies), or not valid when it is not an
+    /// integer in range (<c>null</c> is not).
+    /// </summary>
+    private static (long? Seconds, bool Valid) ReadTtl(JsonElement? given)
     {
         if (given is not { } value)
         {
-            return DefaultTtlSeconds;
+            return (null, true);
         }
 
         return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var ttl) && ttl is >= MinTtlSeconds and <= MaxTtlSeconds
-            ? ttl
-            : null;
+            ? (ttl, true)
+            : (null, false);
     }
 
     private static async Task<IResult> ImportAsync(
@@ -120,7 +131,7 @@ internal static class SharingEndpoints
 
         var result = await grains.GetGrain<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
             caller.ApplicationId, claims.FromApplicationId, claims.SessionId, claims.SessionKind, trustReview, workflowId, vendorData, caller.Actor,
-            CallId: Guid.NewGuid()));
+            CallId: Guid.NewGuid(), claims.Purpose, claims.Scope, claims.ExpiresAt));
         var kind = claims.SessionKind.ToWire();
         return result.Status switch
         {

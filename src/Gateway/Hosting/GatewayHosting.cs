@@ -99,6 +99,7 @@ internal static class GatewayHosting
         app.MapSessions();
         app.MapSharing();
         app.MapTrustPolicies();
+        app.MapGovernance();
         app.MapEntities();
         app.MapHealth();
         app.MapOpenApi();

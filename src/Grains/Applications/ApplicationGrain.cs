@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using OrleansShare.Grains.ApiKeys;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -163,7 +164,9 @@ public sealed class ApplicationGrain(
 
         var trust = request.TrustReview
             ?? (state.State.TrustPolicies.TryGetValue(request.SourceApplicationId, out var policy) && policy.TrustReview);
-        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust);
+        var stale = Freshness.Reasons(
+            request.DecidedAt, request.DocumentExpired, state.State.SharingPolicy?.MaxVerificationAgeDays, time.GetUtcNow());
+        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust && stale is null, stale);
     }
 
     async Task<TrustPolicyChange> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
@@ -184,6 +187,38 @@ public sealed class ApplicationGrain(
         var policy = new TrustPolicyInfo(sourceApplicationId, trustReview, time.UtcNowMilliseconds());
         await state.WriteAsync(state.State with { TrustPolicies = state.State.TrustPolicies.SetItem(sourceApplicationId, policy) }, this);
         return new TrustPolicyChange(policy, TrustPolicyRefusal.None);
+    }
+
+    async Task<SharingPolicy?> IApplicationGrain.SetSharingPolicy(SharingPolicy policy)
+    {
+        if (!Live)
+        {
+            return null;
+        }
+
+        await state.WriteAsync(state.State with { SharingPolicy = policy }, this);
+        return policy;
+    }
+
+    Task<SharingPolicy?> IApplicationGrain.GetSharingPolicy() =>
+        Task.FromResult(Live ? state.State.SharingPolicy ?? SharingPolicy.Default : null);
+
+    Task<ShareAuthorization> IApplicationGrain.AuthorizeShare(ShareAuthorizationRequest request)
+    {
+        var policy = state.State.SharingPolicy ?? SharingPolicy.Default;
+        var ttl = request.TtlSeconds ?? policy.DefaultTtl;
+        ShareAuthorization Refused(string rule, string reason) => new(ttl, rule, reason);
+        return Task.FromResult(policy switch
+        {
+            { AllowedPartners: { IsEmpty: true } } => Refused("allowed_partners", "Your sharing policy allows no partner: sharing is off."),
+            { AllowedPartners: { } allowed } when !allowed.Contains(request.PartnerApplicationId) => Refused(
+                "allowed_partners", $"Your sharing policy does not allow sharing with application {request.PartnerApplicationId}."),
+            { RequireConsent: true } when !request.HasConsent => Refused("require_consent", "Your sharing policy requires consent on every share."),
+            { RequirePurpose: true } when !request.HasPurpose => Refused("require_purpose", "Your sharing policy requires a purpose on every share."),
+            _ when ttl > policy.MaxTtlInSeconds => Refused(
+                "max_ttl_in_seconds", $"Your sharing policy allows tokens of at most {policy.MaxTtlInSeconds} seconds."),
+            _ => new ShareAuthorization(ttl),
+        });
     }
 
     Task<ImmutableArray<TrustPolicyInfo>> IApplicationGrain.ListTrustPolicies() =>

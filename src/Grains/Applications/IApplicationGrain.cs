@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -13,6 +15,7 @@ public interface IApplicationGrain : IGrainWithGuidKey
     /// <summary>The application, deleted or not; null when it never existed.</summary>
     [Alias("get-info")]
     [RetrySafe]
+    [ReadOnly]
     Task<ApplicationInfo?> GetInfo();
 
     /// <summary>Soft delete: revokes every key first. False when the application never existed.</summary>
@@ -55,6 +58,22 @@ public interface IApplicationGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("set-trust-policy")]
     Task<TrustPolicyChange> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
+
+    /// <summary>Replaces the sharing policy; null when the application is missing or deleted.</summary>
+    [Alias("set-sharing-policy")]
+    Task<SharingPolicy?> SetSharingPolicy(SharingPolicy policy);
+
+    /// <summary>The sharing policy (the default when none was set); null when the application is missing or deleted.</summary>
+    [Alias("get-sharing-policy")]
+    [RetrySafe]
+    [ReadOnly]
+    Task<SharingPolicy?> GetSharingPolicy();
+
+    /// <summary>Checks a share of one of this application's sessions against its sharing policy.</summary>
+    [Alias("authorize-share")]
+    [RetrySafe]
+    [ReadOnly]
+    Task<ShareAuthorization> AuthorizeShare(ShareAuthorizationRequest request);
 
     [Alias("list-trust-policies")]
     [RetrySafe]

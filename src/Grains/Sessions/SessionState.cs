@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -64,4 +65,10 @@ public sealed record SessionState
     /// from here when recorded).
     /// </summary>
     [Id(23)] public ImmutableDictionary<string, DateTimeOffset> RevokedTokens { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>
+    /// Set only by the write that mints, redeems or revokes one of this session's tokens: the storage trigger applies it
+    /// to <c>share_ledger</c>; every other write resets it.
+    /// </summary>
+    [Id(24)] public LedgerChange? Ledger { get; init; }
 }

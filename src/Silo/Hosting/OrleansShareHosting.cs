@@ -127,6 +127,7 @@ public static class OrleansShareHosting
     {
         services.AddSingleton(database);
         services.AddSingleton<SessionIndexQuery>();
+        services.AddSingleton<ShareLedgerQuery>();
         services.AddHostedService<SchemaHostedService>();
         return services;
     }
@@ -193,6 +194,12 @@ public static class OrleansShareHosting
         silo.Services.TryAddSingleton<PendingRedemptions>();
         silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
         silo.Services.AddHostedService<RedemptionRecoveryService>();
+
+        // The share ledger is purged by age on every silo.
+        silo.Services.TryAddSingleton<ShareLedgerQuery>();
+        silo.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
+            .Validate(o => o.LedgerDays >= 1, "Retention__LedgerDays must be at least 1.");
+        silo.Services.AddHostedService<LedgerRetentionService>();
         return silo;
     }
 

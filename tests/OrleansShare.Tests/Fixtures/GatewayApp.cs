@@ -95,6 +95,24 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         return app;
     }
 
+    /// <summary>
+    /// A gateway on a fresh data directory whose clock (the <see cref="TimeProvider"/> of the gateway and of its silo's
+    /// grains) is <paramref name="clock"/>, so that a test can move time forward: tokens expire, decisions age.
+    /// </summary>
+    public static GatewayApp WithClock(ShiftedClock clock) => new() { Clock = clock };
+
+    /// <summary>Adds configuration (keys as in appsettings) to a gateway not started yet.</summary>
+    public void Configure(IReadOnlyDictionary<string, string> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+    }
+
+    /// <summary>The clock of a gateway made by <see cref="WithClock"/>; null otherwise.</summary>
+    public ShiftedClock? Clock { get; private init; }
+
     /// <summary>The injected storage failures of a gateway made by <see cref="WithStorageFaults"/>; null otherwise.</summary>
     public StorageFaults? StorageFaults { get; private init; }
 
@@ -185,6 +203,11 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         if (StorageFaults is { } faults)
         {
             builder.ConfigureTestServices(services => StorageFaults.Install(services, faults));
+        }
+
+        if (Clock is { } clock)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton(new OperatorConsole(PrintToConsole)));
