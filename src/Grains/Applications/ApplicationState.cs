@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -15,6 +16,9 @@ public sealed record ApplicationState
     public Guid? DefaultUserWorkflow { get; init; }
     public Guid? DefaultBusinessWorkflow { get; init; }
     public ImmutableDictionary<Guid, TrustPolicyInfo> TrustPolicies { get; init; } = ImmutableDictionary<Guid, TrustPolicyInfo>.Empty;
+
+    /// <summary>Webhook destinations by id, each with its signing secret.</summary>
+    public ImmutableDictionary<Guid, WebhookDestination> WebhookDestinations { get; init; } = ImmutableDictionary<Guid, WebhookDestination>.Empty;
 
     /// <summary>The highest session number handed out in blocks so far; numbers are never reused.</summary>
     public long SessionNumbersReserved { get; init; }

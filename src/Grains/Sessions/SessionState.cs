@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -64,4 +65,14 @@ public sealed record SessionState
     /// from here when recorded).
     /// </summary>
     [Id(23)] public ImmutableDictionary<string, DateTimeOffset> RevokedTokens { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>
+    /// The events this write produced (a status change), and only this write: every other write resets it. The storage
+    /// trigger copies them into the <c>webhook_event</c> outbox in the write's own transaction, so an acknowledged change
+    /// always has its event, and a rewrite of the same payload adds nothing (the event id is the outbox key).
+    /// </summary>
+    [Id(24)] public ImmutableArray<SessionEvent> Events { get; init; } = [];
+
+    /// <summary>The <see cref="SessionEvent.Sequence"/> of this session's latest event; 0 before the first.</summary>
+    [Id(25)] public long EventSequence { get; init; }
 }
