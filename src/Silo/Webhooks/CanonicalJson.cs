@@ -6,7 +6,7 @@ namespace OrleansShare.Silo.Webhooks;
 
 /// <summary>
 /// The form a webhook body is sent and signed in (API.md, Webhooks): object keys sorted recursively (by UTF-16 code
-/// units, as JavaScript sorts them), no whitespace, every number written as JavaScript writes a double (shortest
+/// units, as JavaScript sorts them, array-index keys such as <c>"2"</c> first as JavaScript objects keep them), no whitespace, every number written as JavaScript writes a double (shortest
 /// round trip: <c>89.90</c> is <c>89.9</c>, <c>1.0</c> is <c>1</c>), strings escaped only where
 /// <c>JSON.stringify</c> escapes them (non-ASCII and emoji stay raw UTF-8). It is exactly what
 /// <c>JSON.stringify(sortKeys(JSON.parse(body)))</c> gives, so a receiver that re-canonicalises agrees byte for byte.
@@ -44,7 +44,7 @@ public static class CanonicalJson
 
                 text.Append('{');
                 var first = true;
-                foreach (var key in members.Keys.Order(StringComparer.Ordinal))
+                foreach (var key in members.Keys.Order(JavaScriptKeyOrder.Instance))
                 {
                     if (!first)
                     {
@@ -91,6 +91,35 @@ public static class CanonicalJson
                 text.Append("null");
                 break;
         }
+    }
+
+    /// <summary>
+    /// The order in which JavaScript writes the keys of an object whose keys were sorted: keys that are array indices
+    /// (<c>"0"</c> to <c>"4294967294"</c>, no leading zero) first, by number, as every JavaScript object enumerates
+    /// them; then the others by UTF-16 code units, as <c>Array.prototype.sort</c> orders strings.
+    /// </summary>
+    private sealed class JavaScriptKeyOrder : IComparer<string>
+    {
+        public static readonly JavaScriptKeyOrder Instance = new();
+
+        public int Compare(string? x, string? y)
+        {
+            var xIndex = ArrayIndex(x!);
+            var yIndex = ArrayIndex(y!);
+            return (xIndex, yIndex) switch
+            {
+                ({ } a, { } b) => a.CompareTo(b),
+                ({ }, null) => -1,
+                (null, { }) => 1,
+                _ => string.CompareOrdinal(x, y),
+            };
+        }
+
+        private static uint? ArrayIndex(string key) =>
+            key.Length is > 0 and <= 10 && (key == "0" || key[0] != '0') && key.All(char.IsAsciiDigit)
+                && uint.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index != uint.MaxValue
+                ? index
+                : null;
     }
 
     /// <summary>A string as <c>JSON.stringify</c> quotes it.</summary>
