@@ -7,6 +7,7 @@ using OrleansShare.Gateway.Endpoints;
 using OrleansShare.Gateway.Options;
 using OrleansShare.Gateway.Tokens;
 using OrleansShare.Silo.Hosting;
+using OrleansShare.Silo.Webhooks;
 using Scalar.AspNetCore;
 
 namespace OrleansShare.Gateway.Hosting;
@@ -54,6 +55,7 @@ internal static class GatewayHosting
         builder.Services.AddSingleton<ReadinessProbe>();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddWebhookSettings(configuration, embedded);
         builder.Services.AddSingleton<ShareTokenService>();
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddHostedService<ApiKeyRevocationSubscription>();
@@ -101,6 +103,7 @@ internal static class GatewayHosting
         app.MapTrustPolicies();
         app.MapGovernance();
         app.MapEntities();
+        app.MapWebhooks();
         app.MapHealth();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));

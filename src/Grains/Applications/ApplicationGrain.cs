@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using OrleansShare.Grains.ApiKeys;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -223,6 +225,62 @@ public sealed class ApplicationGrain(
 
     Task<ImmutableArray<TrustPolicyInfo>> IApplicationGrain.ListTrustPolicies() =>
         Task.FromResult(state.State.TrustPolicies.Values.OrderBy(p => p.UpdatedAt).ToImmutableArray());
+
+    async Task<WebhookDestination?> IApplicationGrain.CreateWebhookDestination(WebhookDestinationDraft draft)
+    {
+        if (state.State.WebhookDestinations.Count >= WebhookDestination.MaxPerApplication)
+        {
+            return null;
+        }
+
+        var destination = new WebhookDestination(
+            Guid.NewGuid(),
+            draft.Label ?? "",
+            draft.Url ?? throw new ArgumentException("A new destination needs a url.", nameof(draft)),
+            draft.Enabled ?? true,
+            draft.WebhookVersion ?? WebhookVersions.Default,
+            draft.SubscribedEvents ?? WebhookEvents.All,
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            time.UtcNowMilliseconds());
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Add(destination.DestinationId, destination) }, this);
+        return destination;
+    }
+
+    Task<ImmutableArray<WebhookDestination>> IApplicationGrain.ListWebhookDestinations() =>
+        Task.FromResult(state.State.WebhookDestinations.Values.OrderBy(d => d.CreatedAt).ThenBy(d => d.DestinationId).ToImmutableArray());
+
+    Task<WebhookDestination?> IApplicationGrain.GetWebhookDestination(Guid destinationId) =>
+        Task.FromResult(state.State.WebhookDestinations.GetValueOrDefault(destinationId));
+
+    async Task<WebhookDestination?> IApplicationGrain.UpdateWebhookDestination(Guid destinationId, WebhookDestinationDraft draft)
+    {
+        if (!state.State.WebhookDestinations.TryGetValue(destinationId, out var current))
+        {
+            return null;
+        }
+
+        var next = current with
+        {
+            Label = draft.Label ?? current.Label,
+            Url = draft.Url ?? current.Url,
+            Enabled = draft.Enabled ?? current.Enabled,
+            WebhookVersion = draft.WebhookVersion ?? current.WebhookVersion,
+            SubscribedEvents = draft.SubscribedEvents ?? current.SubscribedEvents,
+        };
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.SetItem(destinationId, next) }, this);
+        return next;
+    }
+
+    async Task<bool> IApplicationGrain.DeleteWebhookDestination(Guid destinationId)
+    {
+        if (!state.State.WebhookDestinations.ContainsKey(destinationId))
+        {
+            return false;
+        }
+
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Remove(destinationId) }, this);
+        return true;
+    }
 
     private (PreparationStatus Status, WorkflowInfo? Workflow) ResolveWorkflow(Guid? workflowId, SessionKind kind, bool requireKind)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -19,6 +20,9 @@ public sealed record ApplicationState
 
     /// <summary>Null until the application sets one: <see cref="SharingPolicy.Default"/> applies.</summary>
     public SharingPolicy? SharingPolicy { get; init; }
+
+    /// <summary>Webhook destinations by id, each with its signing secret.</summary>
+    public ImmutableDictionary<Guid, WebhookDestination> WebhookDestinations { get; init; } = ImmutableDictionary<Guid, WebhookDestination>.Empty;
 
     /// <summary>The highest session number handed out in blocks so far; numbers are never reused.</summary>
     public long SessionNumbersReserved { get; init; }

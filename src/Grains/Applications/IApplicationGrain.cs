@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Orleans.Concurrency;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -78,4 +79,26 @@ public interface IApplicationGrain : IGrainWithGuidKey
     [Alias("list-trust-policies")]
     [RetrySafe]
     Task<ImmutableArray<TrustPolicyInfo>> ListTrustPolicies();
+
+    /// <summary>
+    /// A new destination from a validated draft (its url already checked by the gateway), with a fresh signing secret;
+    /// null when the application has <see cref="WebhookDestination.MaxPerApplication"/> already.
+    /// </summary>
+    [Alias("create-webhook-destination")]
+    Task<WebhookDestination?> CreateWebhookDestination(WebhookDestinationDraft draft);
+
+    [Alias("list-webhook-destinations")]
+    [RetrySafe]
+    Task<ImmutableArray<WebhookDestination>> ListWebhookDestinations();
+
+    [Alias("get-webhook-destination")]
+    [RetrySafe]
+    Task<WebhookDestination?> GetWebhookDestination(Guid destinationId);
+
+    /// <summary>The destination with the draft's members applied; null when there is no such destination.</summary>
+    [Alias("update-webhook-destination")]
+    Task<WebhookDestination?> UpdateWebhookDestination(Guid destinationId, WebhookDestinationDraft draft);
+
+    [Alias("delete-webhook-destination")]
+    Task<bool> DeleteWebhookDestination(Guid destinationId);
 }

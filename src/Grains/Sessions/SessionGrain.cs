@@ -5,6 +5,7 @@ using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sharing;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -104,12 +105,12 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(ActivityActions.DecisionRecorded, command.Actor, command.Status, null, time.UtcNowMilliseconds(), null);
-        return await PersistWithinCap(Stored.State with
+        return await PersistWithinCap(WithStatusEvent(Stored.State with
         {
             Status = command.Status,
             Sections = Stored.State.Sections.SetItems(command.Sections),
             Activity = Stored.State.Activity.Add(entry),
-        }, entry);
+        }, entry.CreatedAt), entry);
     }
 
     async Task<SessionResult> ISessionGrain.Review(Guid applicationId, ReviewCommand command)
@@ -132,11 +133,15 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
-        return await PersistWithinCap(Stored.State with
+        var next = Stored.State with
         {
             Status = command.NewStatus ?? Stored.State.Status,
             Activity = Stored.State.Activity.Add(entry),
-        }, entry);
+        };
+
+        // update-status is a status change even when it names the current status; a review only when it changes it.
+        var changesStatus = command.NewStatus is not null && (updatesStatus || command.NewStatus != Stored.State.Status);
+        return await PersistWithinCap(changesStatus ? WithStatusEvent(next, entry.CreatedAt) : next, entry);
     }
 
     async Task<bool> ISessionGrain.Delete(Guid applicationId)
@@ -471,6 +476,10 @@ public sealed class SessionGrain(
             Sections = plan.Scope is { } scope ? source.Sections.RemoveRange(source.Sections.Keys.Where(s => !scope.Contains(s))) : source.Sections,
             Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), imported],
             ImportedFrom = plan,
+
+            // The importer's status.updated rides in the clone's own first write: no extra write on the import path.
+            Events = [new SessionEvent(NameBasedGuid.Create(NameBasedGuid.ImportedSessions, $"status.updated:{plan.TokenKey}"), 1, WebhookEvents.StatusUpdated, status, plan.StartedAt)],
+            EventSequence = 1,
         };
     }
 
@@ -503,8 +512,21 @@ public sealed class SessionGrain(
     {
         _view = null;
         _size = null;
-        await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption, Ledger = ledger }, this);
+        // Events belong to the write that made them: kept only when this write carries new ones (a higher sequence).
+        var events = next.EventSequence > Stored.State.EventSequence || !Stored.RecordExists ? next.Events : [];
+        await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption, Events = events, Ledger = ledger }, this);
         _size = size;
+    }
+
+    /// <summary><paramref name="next"/> with a <c>status.updated</c> event for its status, the session's next in sequence.</summary>
+    private static SessionState WithStatusEvent(SessionState next, DateTimeOffset at)
+    {
+        var sequence = next.EventSequence + 1;
+        return next with
+        {
+            Events = [new SessionEvent(Guid.NewGuid(), sequence, WebhookEvents.StatusUpdated, next.Status, at)],
+            EventSequence = sequence,
+        };
     }
 
     private SessionView View() => _view ??= ToView(Stored.State);

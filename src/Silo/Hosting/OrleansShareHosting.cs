@@ -13,6 +13,7 @@ using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
 using OrleansShare.Silo.Storage;
 using OrleansShare.Silo.Storage.GroupCommit;
+using OrleansShare.Silo.Webhooks;
 
 namespace OrleansShare.Silo.Hosting;
 
@@ -128,6 +129,7 @@ public static class OrleansShareHosting
         services.AddSingleton(database);
         services.AddSingleton<SessionIndexQuery>();
         services.AddSingleton<ShareLedgerQuery>();
+        services.AddSingleton<WebhookOutbox>();
         services.AddHostedService<SchemaHostedService>();
         return services;
     }
@@ -164,6 +166,9 @@ public static class OrleansShareHosting
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
         }
 
+        silo.Services.TryAddSingleton(database);
+        silo.Services.TryAddSingleton<WebhookOutbox>();
+        silo.Services.AddWebhookDispatcher(configuration, embedded: cluster.Mode == ClusterMode.Embedded);
         return silo.AddOrleansShareStorage(database, ReadStorageOptions(configuration));
     }
 
