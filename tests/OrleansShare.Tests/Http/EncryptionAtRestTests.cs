@@ -165,6 +165,40 @@ public sealed class EncryptionAtRestTests
         }
     }
 
+    [Fact]
+    public async Task AMalformedMasterKeyStopsTheGatewayNamingTheSettingBeforeAnythingIsCreated()
+    {
+        var work = Path.Combine(Path.GetTempPath(), "orleansshare-start-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            var dataDirectory = Path.Combine(work, "data");
+            var ports = ProcessCluster.FreePorts(3);
+            var environment = new Dictionary<string, string>
+            {
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ports[0]}",
+                ["Cluster__SiloPort"] = $"{ports[1]}",
+                ["Cluster__GatewayPort"] = $"{ports[2]}",
+                ["Storage__DataDirectory"] = dataDirectory,
+                ["Storage__EncryptionKeys__k1"] = Convert.ToBase64String(new byte[16]),
+            };
+
+            await using var gateway = HostProcess.Start(
+                "gateway", ProcessCluster.Dll("Gateway", "OrleansShare.Gateway.dll"), environment, Path.Combine(work, "gateway.log"));
+            await gateway.WaitForExitAsync(TimeSpan.FromMinutes(2));
+
+            Assert.True(gateway.ExitCode is 2, gateway.Tail());
+            Assert.Equal(1, gateway.CountInLog("Storage__EncryptionKeys__k1 must be the base64 of 32 random bytes"));
+            Assert.Equal(0, gateway.CountInLog("Unhandled exception"));
+            Assert.False(Directory.Exists(dataDirectory), "The refused start created the data folder.");
+        }
+        finally
+        {
+            GatewayApp.DeleteDataDirectory(work);
+        }
+    }
+
     /// <summary>Distinctive strings, one in each protected member, and the decision and session body carrying them.</summary>
     private sealed record Secrets(string InSection, string InMetadata, string InExpectedDetails, string InContactDetails, string VendorData)
     {
