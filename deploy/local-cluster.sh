@@ -12,8 +12,9 @@
 #
 # Settings (environment): SILOS (3), GATEWAY_PORTS ("8081 8082"), Cluster__HostSilo (true), PG_PORT (55432),
 # SILO_PORT_BASE (11111), GATEWAY_PORT_BASE (30000): silo i and then co-hosted gateway n take the next silo and
-# Orleans gateway ports from these; PG_BIN (PostgreSQL server binaries). An Admin__ApiKey or
-# ShareTokens__SigningKeys__<kid> in your environment is used as is; only what is missing is generated.
+# Orleans gateway ports from these; PG_BIN (PostgreSQL server binaries). An Admin__ApiKey,
+# ShareTokens__SigningKeys__<kid> or Storage__EncryptionKeys__<kid> in your environment is used as is; only what is
+# missing is generated.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,15 +101,20 @@ cmd_up() {
   if ! env | grep -q '^ShareTokens__SigningKeys__'; then
     signing=("ShareTokens__SigningKeys__local$(date +%Y%m%d)=$(head -c 32 /dev/urandom | base64)")
   fi
+  # The master key of encryption at rest (sessions' personal data); kept with the others, needed to read the database.
+  local storage_key=()
+  if ! env | grep -q '^Storage__EncryptionKeys__'; then
+    storage_key=("Storage__EncryptionKeys__local$(date +%Y%m%d)=$(head -c 32 /dev/urandom | base64)")
+  fi
   umask 077
   {
     echo "export Admin__ApiKey='$admin_key'"
-    for s in "${signing[@]}"; do echo "export ${s%%=*}='${s#*=}'"; done
+    for s in "${signing[@]}" "${storage_key[@]}"; do echo "export ${s%%=*}='${s#*=}'"; done
   } > "$state/env"
   umask 022
 
   local connection="Host=127.0.0.1;Port=$pg_port;Database=orleansshare;Username=postgres"
-  local common=(Cluster__Mode=AdoNet "ConnectionStrings__OrleansShare=$connection" "Admin__ApiKey=$admin_key" "${signing[@]}" DOTNET_ENVIRONMENT=Production)
+  local common=(Cluster__Mode=AdoNet "ConnectionStrings__OrleansShare=$connection" "Admin__ApiKey=$admin_key" "${signing[@]}" "${storage_key[@]}" DOTNET_ENVIRONMENT=Production)
 
   local i sp gp
   for i in $(seq 0 $((silos - 1))); do
@@ -133,7 +139,7 @@ cmd_up() {
   done
 
   for port in $gateway_ports; do wait_ready "http://127.0.0.1:$port" "$expected"; done
-  echo "Cluster is up. Operator key and signing key: source $state/env"
+  echo "Cluster is up. Operator key, signing key and storage encryption key: source $state/env"
   cmd_status
 }
 

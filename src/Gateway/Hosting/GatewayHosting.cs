@@ -165,6 +165,11 @@ internal static class GatewayHosting
 
         builder.Services.AddSingleton<AdminKeyFilter>();
 
+        if (embedded)
+        {
+            builder.AddEmbeddedStorageKeys(dataDirectory);
+        }
+
         var tokens = builder.Services.AddOptions<ShareTokenOptions>().BindConfiguration(ShareTokenOptions.SectionName);
         if (embedded && configuration.GetSection($"{ShareTokenOptions.SectionName}:SigningKeys").GetChildren().Any() is false)
         {
@@ -176,6 +181,41 @@ internal static class GatewayHosting
                     o.SigningKeys[kid] = key;
                 }
             });
+        }
+    }
+
+    /// <summary>
+    /// Embedded mode's master key of encryption at rest: with no <c>Storage__EncryptionKeys__&lt;kid&gt;</c> set, the one
+    /// kept in the data folder (made on first start) encrypts. Keys set in configuration encrypt instead
+    /// (<c>Storage__EncryptionKeyId</c>, or the only one set); a kept key still decrypts what it encrypted.
+    /// </summary>
+    private static void AddEmbeddedStorageKeys(this WebApplicationBuilder builder, string dataDirectory)
+    {
+        var configuration = builder.Configuration;
+        var configured = configuration.GetSection($"{StorageOptions.SectionName}:{nameof(StorageOptions.EncryptionKeys)}").GetChildren()
+            .Select(s => s.Key).ToList();
+        var kept = EmbeddedSecrets.LoadStorageKeys(dataDirectory, TimeProvider.System, create: configured.Count == 0);
+        var added = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (kid, key) in kept ?? [])
+        {
+            if (!configured.Contains(kid, StringComparer.OrdinalIgnoreCase))
+            {
+                added[$"{StorageOptions.SectionName}:{nameof(StorageOptions.EncryptionKeys)}:{kid}"] = key;
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(configuration[$"{StorageOptions.SectionName}:{nameof(StorageOptions.EncryptionKeyId)}"]))
+        {
+            var encrypting = configured.Count == 1 ? configured[0] : configured.Count == 0 && kept is { Count: 1 } ? kept.Keys.Single() : null;
+            if (encrypting is not null)
+            {
+                added[$"{StorageOptions.SectionName}:{nameof(StorageOptions.EncryptionKeyId)}"] = encrypting;
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            configuration.AddInMemoryCollection(added);
         }
     }
 

@@ -11,7 +11,9 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
+using Orleans.Storage;
 using OrleansShare.Silo.Storage;
+using OrleansShare.Silo.Storage.Encryption;
 using OrleansShare.Silo.Storage.GroupCommit;
 using OrleansShare.Silo.Webhooks;
 
@@ -120,6 +122,8 @@ public static class OrleansShareHosting
                 [$"Storage__BatchesInFlight must be from 1 to 64, not {storage.BatchesInFlight}."]);
         }
 
+        // Fails naming the setting when a key or the key id is wrong.
+        _ = MasterKeys.From(storage);
         return storage;
     }
 
@@ -191,6 +195,7 @@ public static class OrleansShareHosting
         silo.UseSystemTextJsonGrainStorageSerializer();
         silo.AddIncomingGrainCallFilter<StorageFailureFilter>();
         silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => ConfigureStateJson(o.JsonSerializerOptions));
+        silo.AddSessionSealing(database, storage);
         silo.Services.TryAddSingleton(TimeProvider.System);
 
         // Interrupted redemptions are found through storage (redemption_part) and finished by every silo.
@@ -206,6 +211,31 @@ public static class OrleansShareHosting
             .Validate(o => o.LedgerDays >= 1, "Retention__LedgerDays must be at least 1.");
         silo.Services.AddHostedService<LedgerRetentionService>();
         return silo;
+    }
+
+    /// <summary>
+    /// Encryption at rest: the storage serializer both providers use seals sessions' personal data under the master
+    /// keys of <paramref name="storage"/> (<see cref="SessionSealingSerializer"/>); without keys, sessions are written in
+    /// clear, a warning says so at start, and a sealed row fails to read naming the key to set.
+    /// </summary>
+    private static void AddSessionSealing(this ISiloBuilder silo, Database database, StorageOptions? storage)
+    {
+        var masterKeys = MasterKeys.From(storage ?? new StorageOptions());
+        if (masterKeys is not null)
+        {
+            silo.Services.AddSingleton(sp => DataKeyRing.Create(masterKeys, database, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        }
+        else
+        {
+            silo.Services.AddHostedService<PlaintextStorageWarning>();
+        }
+
+        // Registered after UseSystemTextJsonGrainStorageSerializer: the last registration is the one providers resolve.
+        silo.Services.AddSingleton<IGrainStorageSerializer>(sp =>
+        {
+            var json = sp.GetRequiredService<IOptions<SystemTextJsonGrainStorageSerializerOptions>>();
+            return new SessionSealingSerializer(new SystemTextJsonGrainStorageSerializer(json), json.Value.JsonSerializerOptions, sp.GetService<DataKeyRing>());
+        });
     }
 
     /// <summary>The stock Orleans ADO.NET grain storage provider on the database, as <paramref name="name"/>.</summary>

@@ -24,5 +24,19 @@ public sealed class StorageOptions
     /// </summary>
     public int BatchesInFlight { get; set; } = 1;
 
+    /// <summary>
+    /// <c>Storage__EncryptionKeys__&lt;kid&gt;</c>: master keys of encryption at rest (base64 of 32 random bytes each), by key
+    /// id (1 to 64 letters, digits, '-' or '_', case-insensitive). Every one decrypts; <see cref="EncryptionKeyId"/>
+    /// encrypts. Embedded mode generates one in the data folder when none is set. None in a cluster: sessions are
+    /// stored in clear (and the silo logs a warning).
+    /// </summary>
+    public Dictionary<string, string> EncryptionKeys { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>Storage__EncryptionKeyId</c>: the key id of <see cref="EncryptionKeys"/> new data keys are wrapped with (the
+    /// newest); may be left out when only one key is set.
+    /// </summary>
+    public string? EncryptionKeyId { get; set; }
+
     public const string DatabaseFileName = "orleansshare.db";
 }

@@ -62,6 +62,18 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     /// <summary>A gateway on an existing data directory (a restart); the caller deletes the directory.</summary>
     public static GatewayApp OnDataDirectory(string dataDirectory) => new(dataDirectory, ownsDataDirectory: false, configureSecrets: true);
 
+    /// <summary>A gateway on an existing or new data directory with extra configuration (a restart with other settings); the caller deletes the directory.</summary>
+    public static GatewayApp OnDataDirectory(string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    {
+        var app = OnDataDirectory(dataDirectory);
+        foreach (var (key, value) in settings)
+        {
+            app._settings[key] = value;
+        }
+
+        return app;
+    }
+
     /// <summary>
     /// A gateway on an existing or new data directory with no operator key and no signing key configured, so that
     /// embedded mode makes its own; <see cref="Admin"/> sends <see cref="AdminKey"/> until <see cref="UseAdminKey"/>.

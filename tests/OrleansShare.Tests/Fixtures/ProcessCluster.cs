@@ -37,6 +37,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     private readonly GatewayClient[] _clients;
     private readonly string _signingKid;
     private readonly string _signingKey;
+    private readonly string _storageKey;
 
     public ProcessCluster(string connectionString, string logDirectory, int silos, int gateways, int cohostedGateways = 0)
     {
@@ -50,6 +51,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         AdminKey = "osk_admin_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         _signingKid = "test" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        _storageKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
         var ports = FreePorts((2 * silos) + gateways + (2 * cohostedGateways));
         _siloPorts = ports[..silos];
@@ -72,6 +74,11 @@ public sealed class ProcessCluster : IAsyncDisposable
     public string ServiceId { get; }
 
     public string AdminKey { get; }
+
+    /// <summary>The master key id every process gets (<c>Storage__EncryptionKeys__&lt;kid&gt;</c>, base64 in <see cref="StorageKey"/>): sessions are sealed at rest, as deployed.</summary>
+    public const string StorageKid = "cluster1";
+
+    public string StorageKey => _storageKey;
 
     /// <summary>The repository root: the folder holding OrleansShare.sln.</summary>
     public static string RepositoryRoot => Repository.Value.Root;
@@ -348,6 +355,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         ["ConnectionStrings__OrleansShare"] = ConnectionString,
         ["Admin__ApiKey"] = AdminKey,
         [$"ShareTokens__SigningKeys__{_signingKid}"] = _signingKey,
+        [$"Storage__EncryptionKeys__{StorageKid}"] = _storageKey,
 
         // Failure detection runs on the hosts' own LAN defaults (FailureDetection), as deployed. A call that nothing
         // else ends fails after 10 s instead of Orleans' 30, so that a test that misses one says so sooner.
