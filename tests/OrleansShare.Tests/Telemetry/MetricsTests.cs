@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using OrleansShare.Grains.Common;
 using OrleansShare.Tests.Fixtures;
 
@@ -31,6 +32,14 @@ public sealed partial class MetricsTests(GatewayApp app)
         Assert.Matches(new Regex("^http_server_request_duration_seconds_bucket", RegexOptions.Multiline), text);
         Assert.Matches(new Regex("^dotnet_gc_", RegexOptions.Multiline), text);
         Assert.Contains("# TYPE orleansshare_import_duration_seconds histogram", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TracingIsOffUnlessConfigured()
+    {
+        // Neither Telemetry__Tracing nor an OTLP endpoint: no tracer provider, so no request pays for a span.
+        Assert.Null(app.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.NotNull(app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
     }
 
     [Fact]
