@@ -1,12 +1,16 @@
+using System.Diagnostics;
 using System.Text.Json;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
+using OrleansShare.Gateway.Hosting;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Gateway.Tokens;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Grains.Sharing;
+using OrleansShare.Silo.Hosting;
+using Outcomes = OrleansShare.Gateway.Hosting.GatewayMetrics.Outcomes;
 
 namespace OrleansShare.Gateway.Endpoints;
 
@@ -34,8 +38,9 @@ internal static class SharingEndpoints
     }
 
     private static async Task<IResult> ShareAsync(
-        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, TimeProvider time, CancellationToken cancellationToken)
+        Guid sessionId, HttpContext context, IGrainFactory grains, ShareTokenService tokens, TimeProvider time, GatewayMetrics metrics, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.Activities.StartActivity("share");
         var (body, problem) = await RequestBody.ReadAsync(
             context.Request,
             f => (Target: f.Uuid("for_application_id", f.OneOf(TargetSpellings), required: true),
@@ -51,6 +56,12 @@ internal static class SharingEndpoints
         var result = await grains.GetGrain<ISessionGrain>(sessionId).Share(new ShareCommand(
             caller.ApplicationId, BodyValid: problem is null, target, body.Ttl.Seconds, caller.ApiKeyId, caller.Actor,
             body.Ttl.Valid, body.Purpose, body.Scope, body.Consent));
+        activity?.SetTag("orleansshare.share.status", result.Status.ToString());
+        if (result.Status == ShareStatus.Recorded)
+        {
+            metrics.Shared(result.Kind.ToWire());
+        }
+
         return result.Status switch
         {
             ShareStatus.Recorded => TypedResults.Created(
@@ -102,6 +113,25 @@ internal static class SharingEndpoints
     }
 
     private static async Task<IResult> ImportAsync(
+        HttpContext context, IGrainFactory grains, ShareTokenService tokens, PublicUrls urls, GatewayMetrics metrics, CancellationToken cancellationToken)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        using var activity = Telemetry.Activities.StartActivity("import");
+        var outcome = Outcomes.Failed;
+        try
+        {
+            (var result, outcome) = await RedeemAsync(context, grains, tokens, urls, cancellationToken);
+            return result;
+        }
+        finally
+        {
+            activity?.SetTag("orleansshare.import.outcome", outcome);
+            metrics.Imported(outcome, startedAt);
+        }
+    }
+
+    /// <summary>The import's answer and its outcome (the <c>outcome</c> label of <c>orleansshare_imports_total</c>).</summary>
+    private static async Task<(IResult Result, string Outcome)> RedeemAsync(
         HttpContext context, IGrainFactory grains, ShareTokenService tokens, PublicUrls urls, CancellationToken cancellationToken)
     {
         var (body, problem) = await RequestBody.ReadAsync(
@@ -113,20 +143,20 @@ internal static class SharingEndpoints
             cancellationToken: cancellationToken);
         if (problem is not null)
         {
-            return problem;
+            return (problem, Outcomes.BadRequest);
         }
 
         var (token, trustReview, workflowId, vendorData) = body;
         var (claims, failure) = await tokens.ValidateAsync(token!);
         if (claims is null)
         {
-            return ApiProblems.Unauthorized(failure!);
+            return (ApiProblems.Unauthorized(failure!), Outcomes.TokenInvalid);
         }
 
         var caller = Caller.From(context.User);
         if (claims.ForApplicationId != caller.ApplicationId)
         {
-            return ApiProblems.Forbidden("This share token was issued for another application.");
+            return (ApiProblems.Forbidden("This share token was issued for another application."), Outcomes.WrongApplication);
         }
 
         var result = await grains.GetGrain<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
@@ -135,14 +165,18 @@ internal static class SharingEndpoints
         var kind = claims.SessionKind.ToWire();
         return result.Status switch
         {
-            RedeemStatus.Imported => TypedResults.Created($"/v3/session/{result.Session!.SessionId}/decision/", result.Session.ToDocument(urls)),
-            RedeemStatus.AlreadyImported => AlreadyImported(result.ExistingSessionId),
-            RedeemStatus.SourceMissing => ApiProblems.NotFound("The shared session no longer exists."),
-            RedeemStatus.WorkflowNotFound => ApiProblems.NotFound($"Your application has no workflow {workflowId}."),
-            RedeemStatus.NoDefaultWorkflow => ApiProblems.Validation("workflow_id", $"Name a {kind} workflow: your application has no default {kind} workflow."),
-            RedeemStatus.WorkflowKindMismatch => ApiProblems.Validation("workflow_id", $"The token shares a {kind} session; name a {kind} workflow."),
-            RedeemStatus.ImporterMissing => ApiProblems.Unauthorized("The application of this API key no longer exists."),
-            RedeemStatus.Revoked => ApiProblems.Unauthorized("This share token was revoked by the application that shared it; ask it for a new one."),
+            RedeemStatus.Imported => (
+                TypedResults.Created($"/v3/session/{result.Session!.SessionId}/decision/", result.Session.ToDocument(urls)), Outcomes.Imported),
+            RedeemStatus.AlreadyImported => (AlreadyImported(result.ExistingSessionId), Outcomes.AlreadyImported),
+            RedeemStatus.SourceMissing => (ApiProblems.NotFound("The shared session no longer exists."), Outcomes.SourceMissing),
+            RedeemStatus.WorkflowNotFound => (ApiProblems.NotFound($"Your application has no workflow {workflowId}."), Outcomes.WorkflowMissing),
+            RedeemStatus.NoDefaultWorkflow => (
+                ApiProblems.Validation("workflow_id", $"Name a {kind} workflow: your application has no default {kind} workflow."), Outcomes.WorkflowMissing),
+            RedeemStatus.WorkflowKindMismatch => (
+                ApiProblems.Validation("workflow_id", $"The token shares a {kind} session; name a {kind} workflow."), Outcomes.BadRequest),
+            RedeemStatus.ImporterMissing => (ApiProblems.Unauthorized("The application of this API key no longer exists."), Outcomes.WrongApplication),
+            RedeemStatus.Revoked => (
+                ApiProblems.Unauthorized("This share token was revoked by the application that shared it; ask it for a new one."), Outcomes.TokenRevoked),
             _ => throw new InvalidOperationException($"Unhandled redeem status {result.Status}."),
         };
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Endpoints;
@@ -30,13 +31,13 @@ internal static class GatewayHosting
         var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var role = embedded ? GatewayRole.Embedded : cluster.HostSilo ? GatewayRole.GatewayAndSilo : GatewayRole.Gateway;
 
-        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]))
+        if (ExtraPorts.Urls(configuration, DefaultUrl) is { } urls)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            builder.WebHost.UseUrls(urls);
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.DecisionLimit + 1024);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = OrleansShareHosting.ShutdownTimeout);
 
         // The schema service is registered before Orleans so that it runs first on a fresh database.
         builder.Services.AddOrleansShareDatabase(database);
@@ -53,6 +54,8 @@ internal static class GatewayHosting
 
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
         builder.Services.AddSingleton<ReadinessProbe>();
+
+        builder.AddGatewayTelemetry();
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddWebhookSettings(configuration, embedded);
@@ -105,9 +108,15 @@ internal static class GatewayHosting
         app.MapEntities();
         app.MapWebhooks();
         app.MapHealth();
+        app.MapGatewayTelemetry();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));
         app.MapGet("/", () => TypedResults.Redirect("/scalar/v1")).ExcludeFromDescription();
+        if (ExtraPorts.DashboardPort(app.Configuration) is { } dashboardPort)
+        {
+            // Orleans' dashboard, on its own port only (it has no authentication of its own).
+            app.MapOrleansDashboard("/dashboard").RequireHost($"*:{dashboardPort}");
+        }
 
         var local = app.Services.GetRequiredService<LocalSilo>();
         app.Lifetime.ApplicationStarted.Register(() => GatewayLog.Started(app.Logger, local.RoleName));

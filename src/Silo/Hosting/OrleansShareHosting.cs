@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
@@ -22,11 +23,18 @@ namespace OrleansShare.Silo.Hosting;
 /// <summary>The wiring both hosts share: the database, the silo, and the Orleans client of a cluster gateway.</summary>
 public static class OrleansShareHosting
 {
+    /// <summary>
+    /// How long a stopping host has to finish its requests and hand its grains off (HostOptions); a pod's grace period
+    /// must be longer (deploy/kubernetes).
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The <c>Cluster</c> settings that are not text, and what each must be.</summary>
     private static readonly Dictionary<string, (string Expected, Func<string, bool> IsValid)> ReadableAs = new(StringComparer.OrdinalIgnoreCase)
     {
         [nameof(ClusterModeOptions.Mode)] = ("'Embedded' or 'AdoNet'", v => Enum.TryParse<ClusterMode>(v, ignoreCase: true, out var mode) && Enum.IsDefined(mode)),
         [nameof(ClusterModeOptions.HostSilo)] = ("'true' or 'false'", v => bool.TryParse(v, out _)),
+        [nameof(ClusterModeOptions.Kubernetes)] = ("'true' or 'false'", v => bool.TryParse(v, out _)),
         [nameof(ClusterModeOptions.SiloPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
         [nameof(ClusterModeOptions.GatewayPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
     };
@@ -53,6 +61,11 @@ public static class OrleansShareHosting
         if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
         {
             errors.Add($"Cluster__AdvertisedAddress must be an IP address (such as the pod IP), not '{address}'.");
+        }
+
+        if (options.Mode == ClusterMode.Embedded && options.Kubernetes)
+        {
+            errors.Add("Cluster__Kubernetes=true needs Cluster__Mode=AdoNet: an embedded gateway is a cluster of one on this machine.");
         }
 
         if (options.Mode == ClusterMode.Embedded && !options.HostSilo)
@@ -164,10 +177,31 @@ public static class OrleansShareHosting
             });
             var advertised = cluster.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
             silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            if (cluster.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         }
         else
         {
+            // A cluster of one: its silo and Orleans gateway ports listen on loopback only, never on a network interface.
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Loopback, cluster.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Loopback, cluster.GatewayPort);
+            });
+        }
+
+        silo.UseOrleansShareTls(ClusterTls.Read(configuration));
+        if (DashboardSettings.Read(configuration).Enabled)
+        {
+            silo.AddDashboard();
+        }
+
+        if (Telemetry.TracingEnabled(configuration))
+        {
+            silo.AddActivityPropagation();
         }
 
         silo.Services.TryAddSingleton(database);
@@ -274,6 +308,17 @@ public static class OrleansShareHosting
         client.Services.AddOptions<GatewayOptions>().Configure(FailureDetection.ApplyDefaults).Bind(tuning.GetSection("Gateway"));
         client.Services.AddDeadSiloWatch();
         client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
+        client.UseOrleansShareTls(ClusterTls.Read(configuration));
+        if (DashboardSettings.Read(configuration).Enabled)
+        {
+            client.AddDashboard();
+        }
+
+        if (Telemetry.TracingEnabled(configuration))
+        {
+            client.AddActivityPropagation();
+        }
+
         return client;
     }
 

@@ -93,6 +93,19 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     }
 
     /// <summary>
+    /// A gateway on a fresh data directory with extra configuration and services configured after the gateway's own
+    /// (as <c>ConfigureTestServices</c> does), e.g. an in-memory trace exporter.
+    /// </summary>
+    public static GatewayApp WithServices(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection> services)
+    {
+        var app = WithSettings(settings);
+        app._services = services;
+        return app;
+    }
+
+    private Action<IServiceCollection>? _services;
+
+    /// <summary>
     /// A gateway on a fresh data directory whose grain-state writes can be made to fail and whose reads are counted
     /// (<see cref="StorageFaults"/>), with extra configuration as <see cref="WithSettings"/> takes it.
     /// </summary>
@@ -220,6 +233,11 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         if (Clock is { } clock)
         {
             builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
+        }
+
+        if (_services is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton(new OperatorConsole(PrintToConsole)));
