@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -25,9 +26,13 @@ internal sealed partial class WebhookDispatcher(
     IHttpClientFactory httpClients,
     IOptions<WebhookOptions> options,
     IConfiguration configuration,
+    IMeterFactory meters,
     TimeProvider time,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
+    /// <summary>The meter of OrleansShare's own instruments.</summary>
+    public const string MeterName = "OrleansShare";
+
     public const string HttpClientName = "OrleansShare.Webhooks";
 
     /// <summary>How often settled deliveries older than the retention are removed.</summary>
@@ -36,6 +41,13 @@ internal sealed partial class WebhookDispatcher(
     private readonly WebhookOptions _settings = options.Value;
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
     private SemaphoreSlim? _slots;
+
+    /// <summary>
+    /// <c>orleansshare_webhook_deliveries_total{outcome}</c> once exported: one per attempt, outcome <c>delivered</c>,
+    /// <c>retrying</c> or <c>failed</c>.
+    /// </summary>
+    private readonly Counter<long> _attempts = meters.Create(MeterName).CreateCounter<long>(
+        "orleansshare_webhook_deliveries", description: "Webhook delivery attempts, by outcome");
 
     private string PublicBaseUrl => configuration["Gateway:PublicBaseUrl"] is { Length: > 0 } configured ? configured : "http://localhost:8080";
 
@@ -123,6 +135,7 @@ internal sealed partial class WebhookDispatcher(
         {
             await Task.Yield();
             var attempt = await AttemptAsync(delivery, ct);
+            _attempts.Add(1, new KeyValuePair<string, object?>("outcome", attempt.State == DeliveryStates.Pending ? "retrying" : attempt.State));
             await outbox.RecordAttemptAsync(delivery, attempt, ct);
             LogAttempt(logger, delivery.EventId, delivery.DestinationId, delivery.Attempts + 1, attempt.State, attempt.StatusCode);
         }

@@ -55,6 +55,7 @@ public static class WebhookHosting
     public static IServiceCollection AddWebhookDispatcher(this IServiceCollection services, IConfiguration configuration, bool embedded)
     {
         services.AddWebhookSettings(configuration, embedded);
+        services.AddMetrics();
         services.TryAddSingleton<GuardedConnector>();
         services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
