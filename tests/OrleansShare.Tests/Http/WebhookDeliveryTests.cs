@@ -13,7 +13,7 @@ namespace OrleansShare.Tests.Http;
 public sealed class FastWebhookGateway : IAsyncLifetime
 {
     /// <summary>How long one delivery attempt may take.</summary>
-    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
 
     public GatewayApp App { get; } = GatewayApp.WithSettings(new Dictionary<string, string>
     {
