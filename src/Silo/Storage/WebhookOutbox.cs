@@ -52,12 +52,18 @@ public sealed class WebhookOutbox(Database database)
         RETURNING event_id, destination_id, application_id, session_id, sequence, event_type, status, occurred_at_ms, attempts, created_at_ms;
         """;
 
+    // One statement per attempt, numbered {0}; a batch of them is sent as one command in one transaction.
     private const string RecordAttemptSql = """
         UPDATE webhook_delivery
-        SET state = @State, attempts = attempts + 1, last_status_code = @StatusCode, last_error = @Error,
-            next_attempt_at_ms = @NextAttemptAtMs, lease_until_ms = 0, updated_at_ms = @NowMs
-        WHERE service_id = @ServiceId AND event_id = @EventId AND destination_id = @DestinationId;
+        SET state = @State{0}, attempts = attempts + 1, last_status_code = @StatusCode{0}, last_error = @Error{0},
+            next_attempt_at_ms = @NextAttemptAtMs{0}, lease_until_ms = 0, updated_at_ms = @NowMs{0}
+        WHERE service_id = @ServiceId AND event_id = @EventId{0} AND destination_id = @DestinationId{0};
         """;
+
+    private static readonly CompositeFormat RecordAttempt = CompositeFormat.Parse(RecordAttemptSql);
+
+    /// <summary>Attempts recorded per command: 7 parameters each.</summary>
+    private const int RecordChunk = 100;
 
     private const string RemoveSettledSql = """
         DELETE FROM webhook_delivery WHERE service_id = @ServiceId AND state <> 'pending' AND updated_at_ms < @BeforeMs;
@@ -194,21 +200,43 @@ public sealed class WebhookOutbox(Database database)
         return claimed;
     }
 
-    /// <summary>Records an attempt of a claimed delivery and releases its lease.</summary>
-    public async Task RecordAttemptAsync(ClaimedDelivery delivery, DeliveryAttempt attempt, CancellationToken ct)
+    /// <summary>
+    /// Records attempts of claimed deliveries and releases their leases, all in one transaction (one round trip per
+    /// hundred): the attempts that finish while the previous batch is being written share the next one.
+    /// </summary>
+    public async Task RecordAttemptsAsync(IReadOnlyList<(ClaimedDelivery Delivery, DeliveryAttempt Attempt)> attempts, CancellationToken ct)
     {
+        if (attempts.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = RecordAttemptSql;
-        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
-        AddGuid(command, "EventId", delivery.EventId);
-        AddGuid(command, "DestinationId", delivery.DestinationId);
-        AddParameter(command, "State", attempt.State, DbType.String);
-        AddParameter(command, "StatusCode", attempt.StatusCode, DbType.Int32);
-        AddParameter(command, "Error", attempt.Error, DbType.String);
-        AddParameter(command, "NextAttemptAtMs", attempt.NextAttemptAtMs, DbType.Int64);
-        AddParameter(command, "NowMs", attempt.AtMs, DbType.Int64);
-        await command.ExecuteNonQueryAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var chunk in attempts.Chunk(RecordChunk))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var text = new StringBuilder();
+            AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (delivery, attempt) = chunk[i];
+                text.AppendFormat(CultureInfo.InvariantCulture, RecordAttempt, i).AppendLine();
+                AddGuid(command, $"EventId{i}", delivery.EventId);
+                AddGuid(command, $"DestinationId{i}", delivery.DestinationId);
+                AddParameter(command, $"State{i}", attempt.State, DbType.String);
+                AddParameter(command, $"StatusCode{i}", attempt.StatusCode, DbType.Int32);
+                AddParameter(command, $"Error{i}", attempt.Error, DbType.String);
+                AddParameter(command, $"NextAttemptAtMs{i}", attempt.NextAttemptAtMs, DbType.Int64);
+                AddParameter(command, $"NowMs{i}", attempt.AtMs, DbType.Int64);
+            }
+
+            command.CommandText = text.ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Deletes delivered and failed deliveries last touched before <paramref name="beforeMs"/>.</summary>

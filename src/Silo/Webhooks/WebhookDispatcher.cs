@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Threading.Channels;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -25,9 +27,13 @@ internal sealed partial class WebhookDispatcher(
     IHttpClientFactory httpClients,
     IOptions<WebhookOptions> options,
     IConfiguration configuration,
+    IMeterFactory meters,
     TimeProvider time,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
+    /// <summary>The meter of OrleansShare's own instruments.</summary>
+    public const string MeterName = "OrleansShare";
+
     public const string HttpClientName = "OrleansShare.Webhooks";
 
     /// <summary>How often settled deliveries older than the retention are removed.</summary>
@@ -37,11 +43,23 @@ internal sealed partial class WebhookDispatcher(
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
     private SemaphoreSlim? _slots;
 
+    /// <summary>Attempts made and not yet recorded; the recorder writes whatever has gathered in one transaction.</summary>
+    private readonly Channel<(ClaimedDelivery Delivery, DeliveryAttempt Attempt)> _made =
+        Channel.CreateUnbounded<(ClaimedDelivery, DeliveryAttempt)>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>
+    /// <c>orleansshare_webhook_deliveries_total{outcome}</c> once exported: one per attempt, outcome <c>delivered</c>,
+    /// <c>retrying</c> or <c>failed</c>.
+    /// </summary>
+    private readonly Counter<long> _attempts = meters.Create(MeterName).CreateCounter<long>(
+        "orleansshare_webhook_deliveries", description: "Webhook delivery attempts, by outcome");
+
     private string PublicBaseUrl => configuration["Gateway:PublicBaseUrl"] is { Length: > 0 } configured ? configured : "http://localhost:8080";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _slots = new SemaphoreSlim(_settings.MaxConcurrency, _settings.MaxConcurrency);
+        var recorder = RecordAsync();
         using var timer = new PeriodicTimer(_settings.PollInterval, time);
         var nextCleanup = time.GetUtcNow();
         try
@@ -72,6 +90,35 @@ internal sealed partial class WebhookDispatcher(
         // Posts under way end with the host (their token is cancelled); a delivery they leave unrecorded keeps its lease
         // until it expires, and is then attempted again, by this silo after a restart or by another one.
         await Task.WhenAll(_inFlight.Keys);
+        _made.Writer.Complete();
+        await recorder;
+    }
+
+    /// <summary>
+    /// Writes the attempts made, in batches of whatever gathered while the previous batch was being written: no timer,
+    /// so an idle silo adds no latency, and a busy one spends one transaction on many attempts. A batch that fails to
+    /// write is logged; its deliveries keep their leases and are attempted again when those expire.
+    /// </summary>
+    private async Task RecordAsync()
+    {
+        var batch = new List<(ClaimedDelivery, DeliveryAttempt)>();
+        while (await _made.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < 1000 && _made.Reader.TryRead(out var made))
+            {
+                batch.Add(made);
+            }
+
+            try
+            {
+                await outbox.RecordAttemptsAsync(batch, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                LogRecordFailed(logger, ex, batch.Count);
+            }
+        }
     }
 
     private async Task FanOutAsync(CancellationToken ct)
@@ -123,7 +170,8 @@ internal sealed partial class WebhookDispatcher(
         {
             await Task.Yield();
             var attempt = await AttemptAsync(delivery, ct);
-            await outbox.RecordAttemptAsync(delivery, attempt, ct);
+            _attempts.Add(1, new KeyValuePair<string, object?>("outcome", attempt.State == DeliveryStates.Pending ? "retrying" : attempt.State));
+            _made.Writer.TryWrite((delivery, attempt));
             LogAttempt(logger, delivery.EventId, delivery.DestinationId, delivery.Attempts + 1, attempt.State, attempt.StatusCode);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -206,9 +254,13 @@ internal sealed partial class WebhookDispatcher(
     private static partial void LogAttempt(ILogger logger, Guid eventId, Guid destinationId, int attempt, string state, int? statusCode);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning,
-        Message = "Webhook event {EventId} to destination {DestinationId}: the attempt could not be made or recorded; it is retried when its lease expires")]
+        Message = "Webhook event {EventId} to destination {DestinationId}: the attempt could not be made; it is retried when its lease expires")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, Guid eventId, Guid destinationId);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "A webhook dispatch pass failed; the next one retries")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning,
+        Message = "{Count} webhook delivery attempts could not be recorded; their deliveries are attempted again when their leases expire")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, int count);
 }

@@ -13,9 +13,38 @@ public static class WebhookHosting
     public static IServiceCollection AddWebhookSettings(this IServiceCollection services, IConfiguration configuration, bool embedded)
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName);
-        var settings = configuration.GetSection(WebhookOptions.SectionName).Get<WebhookOptions>() ?? new WebhookOptions();
+        var settings = Read(configuration);
         services.TryAddSingleton(new WebhookNetworkPolicy(settings.PrivateNetworksAllowed(embedded)));
         return services;
+    }
+
+    /// <summary>Reads the <c>Webhooks</c> section, failing with the name of the setting to fix.</summary>
+    public static WebhookOptions Read(IConfiguration configuration)
+    {
+        WebhookOptions settings;
+        try
+        {
+            settings = configuration.GetSection(WebhookOptions.SectionName).Get<WebhookOptions>() ?? new WebhookOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(WebhookOptions.SectionName, typeof(WebhookOptions),
+                [$"A Webhooks__ setting is unreadable (times as 00:00:10, counts as whole numbers, true or false): {ex.Message}"]);
+        }
+
+        var errors = new List<string>();
+        if (settings.Timeout <= TimeSpan.Zero || settings.RetryBaseDelay <= TimeSpan.Zero || settings.RetryMaxDelay < settings.RetryBaseDelay
+            || settings.PollInterval <= TimeSpan.Zero || settings.RetryFor < TimeSpan.Zero || settings.DeliveryRetention < TimeSpan.Zero)
+        {
+            errors.Add("Webhooks__Timeout, Webhooks__RetryBaseDelay and Webhooks__PollInterval must be positive, Webhooks__RetryMaxDelay at least Webhooks__RetryBaseDelay.");
+        }
+
+        if (settings.MaxConcurrency < 1 || settings.PerDestinationConcurrency < 1 || settings.BatchSize < 1)
+        {
+            errors.Add("Webhooks__MaxConcurrency, Webhooks__PerDestinationConcurrency and Webhooks__BatchSize must be at least 1.");
+        }
+
+        return errors.Count == 0 ? settings : throw new OptionsValidationException(WebhookOptions.SectionName, typeof(WebhookOptions), errors);
     }
 
     /// <summary>
@@ -26,6 +55,7 @@ public static class WebhookHosting
     public static IServiceCollection AddWebhookDispatcher(this IServiceCollection services, IConfiguration configuration, bool embedded)
     {
         services.AddWebhookSettings(configuration, embedded);
+        services.AddMetrics();
         services.TryAddSingleton<GuardedConnector>();
         services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

@@ -68,6 +68,8 @@ public sealed class ConcurrentRedemptionTests(ClusterFixture fixture)
             importerApp.ApplicationId, sourceApp.ApplicationId, source.SessionId, SessionKind.User,
             TrustReview: null, WorkflowId: null, VendorData: null, Actor: "partner");
 
+        // The cluster is shared: StorageConcurrencyTests leave token rows without a redemption, whichever class runs first.
+        var pendingBefore = await fixture.CountPendingRedemptionsAsync();
         var results = await Task.WhenAll(Enumerable.Range(0, Tokens).Select(i => fixture.GrainsOn(i)
             .GetGrain<IShareTokenGrain>(ShareTokenKey.FromJti(Guid.NewGuid().ToString())).Redeem(request)));
 
@@ -78,6 +80,6 @@ public sealed class ConcurrentRedemptionTests(ClusterFixture fixture)
         var sourceAfter = await fixture.GrainsOn(1).GetGrain<ISessionGrain>(source.SessionId).Get(sourceApp.ApplicationId);
         Assert.Equal(cloneId, Assert.Single(ClusterFixture.ImportsOf(sourceAfter!)).Value);
         Assert.Equal(1, await fixture.CountIndexedSessionsAsync(importerApp.ApplicationId));
-        Assert.Equal(0, await fixture.CountPendingRedemptionsAsync());
+        Assert.Equal(pendingBefore, await fixture.CountPendingRedemptionsAsync());
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -12,7 +13,7 @@ namespace OrleansShare.Tests.Http;
 public sealed class FastWebhookGateway : IAsyncLifetime
 {
     /// <summary>How long one delivery attempt may take.</summary>
-    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
 
     public GatewayApp App { get; } = GatewayApp.WithSettings(new Dictionary<string, string>
     {
@@ -59,6 +60,26 @@ public sealed class WebhookDeliveryTests(FastWebhookGateway gateway) : IClassFix
     [Fact]
     public async Task AnImportDeliversExactlyOneSignedCanonicalStatusUpdatedToTheImporter()
     {
+        var deliveredAttempts = 0L;
+        using var metrics = new MeterListener();
+        metrics.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "OrleansShare" && instrument.Name == "orleansshare_webhook_deliveries")
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        metrics.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome" && (string?)tag.Value == "delivered")
+                {
+                    Interlocked.Add(ref deliveredAttempts, value);
+                }
+            }
+        });
+        metrics.Start();
         await using var receiver = await WebhookReceiver.StartNewAsync();
         var source = await App.CreateApplicationAsync();
         var importer = await App.CreateApplicationAsync();
@@ -112,6 +133,7 @@ public sealed class WebhookDeliveryTests(FastWebhookGateway gateway) : IClassFix
 
         // The source's own application has no destination: nothing was posted for the source session.
         Assert.DoesNotContain(receiver.Received, r => r.SessionId == sessionId.ToString());
+        Assert.True(Interlocked.Read(ref deliveredAttempts) >= 1, "orleansshare_webhook_deliveries{outcome=delivered} did not move");
     }
 
     [Fact]
