@@ -1,4 +1,4 @@
--- OrleansShare migration 009 (PostgreSQL): the data keys of encryption at rest.
+-- OrleansShare migration 010 (PostgreSQL): the data keys of encryption at rest.
 --
 -- A session's personal data (decision sections, metadata, expected_details, contact_details) is stored sealed with
 -- AES-256-GCM under a data key of its application. Each application has one random 256-bit data key per master key
