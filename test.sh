@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command. The PostgreSQL tests start a throwaway server from this machine's PostgreSQL
-# server binaries; when they are missing this installs them (as root with apt-get) or says how.
+# server binaries, and the Kubernetes manifest tests render deploy/kubernetes with kubectl; when either is
+# missing this installs it (as root with apt-get: postgresql, kubernetes-client) or says how.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -11,6 +12,17 @@ if [ -z "${PG_BIN:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
   else
     echo "The tests need the PostgreSQL server binaries. Install them with: sudo apt-get install -y postgresql" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${KUBECTL:-}" ] && ! command -v kubectl > /dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    echo "Installing kubectl (apt-get install kubernetes-client) to render deploy/kubernetes..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client > /dev/null
+  else
+    echo "The manifest tests need kubectl (for kubectl kustomize). Install it with: sudo apt-get install -y kubernetes-client" >&2
     exit 1
   fi
 fi

@@ -8,7 +8,8 @@
 #   bench/run.sh cluster  [bench args]   deploy/local-cluster.sh as its settings say (default: 3 silos + 2 co-hosted gateways)
 # The PostgreSQL topologies start and stop deploy/local-cluster.sh, whose settings (PG_PORT, GATEWAY_PORTS,
 # SILO_PORT_BASE, GATEWAY_PORT_BASE, LOCAL_CLUSTER_DIR) apply.
-# Bench args: --sessions N (1000) --reads N (10000) --concurrency N (32) --warmup N (3000, not measured).
+# Bench args: --sessions N (1000) --reads N (10000) --concurrency N (32) --warmup N (3000, not measured), --governance
+# (purpose, scope of four sections and consent on every share).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-embedded}; shift || true

@@ -103,8 +103,17 @@ async Task<(string[] Ids, double Seconds, int Errors)> ShareAndImport(string[] s
     var ids = new string[sources.Length];
     var (seconds, errors) = await Run(sources.Length, async i =>
     {
-        var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sources[i]}/share/", sourceKey, null,
-            new { for_application_id = partnerId, ttl_in_seconds = 3600 }, 201);
+        object body = options.Governance
+            ? new
+            {
+                for_application_id = partnerId,
+                ttl_in_seconds = 3600,
+                purpose = "lending",
+                scope = new[] { "id_verifications", "liveness_checks", "face_matches", "aml_screenings" },
+                consent = new { obtained_at = "2026-11-30T09:00:00Z", method = "in_app_checkbox", reference = $"consent-{i}" },
+            }
+            : new { for_application_id = partnerId, ttl_in_seconds = 3600 };
+        var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sources[i]}/share/", sourceKey, null, body, 201);
         var imported = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
             new { share_token = share["share_token"]!.GetValue<string>(), vendor_data = $"{label}-partner-{i}" }, 201);
         ids[i] = imported["session_id"]!.GetValue<string>();
@@ -133,7 +142,8 @@ Console.WriteLine($"pairs: {options.Sessions} share+import pairs in {pairSeconds
 var (readSeconds, readErrors) = await ReadDecisions(clones, options.Reads);
 Console.WriteLine($"reads: {options.Reads} decision reads in {readSeconds:F1} s = {options.Reads / readSeconds:F0} reads/s, errors {readErrors}");
 
-internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup)
+/// <summary>The run's settings; <see cref="Governance"/> (<c>--governance</c>) adds purpose, scope and consent to every share.</summary>
+internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup, bool Governance)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -151,7 +161,8 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
             int.Parse(Value("--sessions") ?? "1000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--reads") ?? "10000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture),
-            int.Parse(Value("--warmup") ?? "3000", System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(Value("--warmup") ?? "3000", System.Globalization.CultureInfo.InvariantCulture),
+            args.Contains("--governance"));
     }
 }
 

@@ -23,7 +23,8 @@ public static class Program
 
         var database = OrleansShareHosting.CreateDatabase(builder.Configuration, cluster);
         builder.Services.AddOrleansShareDatabase(database);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = OrleansShareHosting.ShutdownTimeout);
+        builder.AddOrleansShareTelemetry("orleansshare-silo");
         builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(builder.Configuration, cluster, database));
 
         using var host = builder.Build();

@@ -1,6 +1,7 @@
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Webhooks;
 using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Gateway.Contracts;
@@ -18,6 +19,18 @@ internal static class ContractMappings
 
     public static TrustPolicyResponse ToContract(this TrustPolicyInfo policy) =>
         new(policy.SourceApplicationId, policy.TrustReview, policy.UpdatedAt);
+
+    public static WebhookDestinationResponse ToContract(this WebhookDestination destination) => new(
+        destination.DestinationId, destination.Label, destination.Url, destination.SubscribedEvents, destination.Enabled,
+        destination.WebhookVersion, destination.CreatedAt);
+
+    public static WebhookDestinationCreatedResponse ToCreatedContract(this WebhookDestination destination) => new(
+        destination.DestinationId, destination.Label, destination.Url, destination.SubscribedEvents, destination.Enabled,
+        destination.WebhookVersion, destination.CreatedAt, destination.Secret);
+
+    public static WebhookDeliveryResponse ToContract(this DeliveryLogEntry entry) => new(
+        entry.EventId, entry.SessionId, entry.EventType, entry.Status, entry.State, entry.Attempts, entry.LastStatusCode,
+        entry.NextAttemptAt, entry.CreatedAt, entry.UpdatedAt);
 
     public static ActivityResponse ToContract(this ActivityEntry entry) =>
         new(entry.Action, entry.User, entry.NewStatus, entry.Comment, entry.CreatedAt,

@@ -1,6 +1,7 @@
 namespace OrleansShare.Gateway.Contracts;
 
-public sealed record ShareResponse(string ShareToken, string TokenId, Guid ForApplicationId, string SessionKind, DateTimeOffset ExpiresAt);
+public sealed record ShareResponse(
+    string ShareToken, string TokenId, Guid ForApplicationId, string SessionKind, DateTimeOffset ExpiresAt, string? Purpose, IReadOnlyList<string>? Scope);
 
 public sealed record TrustPolicyResponse(Guid SourceApplicationId, bool TrustReview, DateTimeOffset UpdatedAt);
 

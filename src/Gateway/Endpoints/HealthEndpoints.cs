@@ -13,10 +13,19 @@ internal static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/health").WithTags("Health");
+        group.MapGet("/startup", Started).WithName("Startup");
         group.MapGet("/live", () => TypedResults.Ok(new { status = "live" })).WithName("Live");
         group.MapGet("/ready", ReadyAsync).WithName("Ready");
         return app;
     }
+
+    /// <summary>
+    /// Started: the host has started (its silo joined the cluster before HTTP was served); a startup probe waits for this
+    /// before liveness counts.
+    /// </summary>
+    private static IResult Started(IHostApplicationLifetime lifetime) => lifetime.ApplicationStarted.IsCancellationRequested
+        ? TypedResults.Ok(new { status = "started" })
+        : TypedResults.Problem(detail: "The gateway is starting.", statusCode: StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> ReadyAsync(ReadinessProbe probe, ApiKeyCache keys, LocalSilo local, CancellationToken cancellationToken)
     {

@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Dashboard;
 using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Endpoints;
 using OrleansShare.Gateway.Options;
 using OrleansShare.Gateway.Tokens;
 using OrleansShare.Silo.Hosting;
+using OrleansShare.Silo.Webhooks;
 using Scalar.AspNetCore;
 
 namespace OrleansShare.Gateway.Hosting;
@@ -29,13 +31,13 @@ internal static class GatewayHosting
         var database = OrleansShareHosting.CreateDatabase(configuration, cluster);
         var role = embedded ? GatewayRole.Embedded : cluster.HostSilo ? GatewayRole.GatewayAndSilo : GatewayRole.Gateway;
 
-        if (string.IsNullOrEmpty(configuration["urls"]) && string.IsNullOrEmpty(configuration["http_ports"]))
+        if (ExtraPorts.Urls(configuration, DefaultUrl) is { } urls)
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            builder.WebHost.UseUrls(urls);
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.DecisionLimit + 1024);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = OrleansShareHosting.ShutdownTimeout);
 
         // The schema service is registered before Orleans so that it runs first on a fresh database.
         builder.Services.AddOrleansShareDatabase(database);
@@ -53,7 +55,10 @@ internal static class GatewayHosting
         builder.Services.AddSingleton(sp => new LocalSilo(role, sp.GetService<ISiloStatusOracle>()));
         builder.Services.AddSingleton<ReadinessProbe>();
 
+        builder.AddGatewayTelemetry();
+
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddWebhookSettings(configuration, embedded);
         builder.Services.AddSingleton<ShareTokenService>();
         builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddHostedService<ApiKeyRevocationSubscription>();
@@ -99,11 +104,19 @@ internal static class GatewayHosting
         app.MapSessions();
         app.MapSharing();
         app.MapTrustPolicies();
+        app.MapGovernance();
         app.MapEntities();
+        app.MapWebhooks();
         app.MapHealth();
+        app.MapGatewayTelemetry();
         app.MapOpenApi();
         app.MapScalarApiReference(o => o.WithTitle("OrleansShare API"));
         app.MapGet("/", () => TypedResults.Redirect("/scalar/v1")).ExcludeFromDescription();
+        if (ExtraPorts.DashboardPort(app.Configuration) is { } dashboardPort)
+        {
+            // Orleans' dashboard, on its own port only (it has no authentication of its own).
+            app.MapOrleansDashboard("/dashboard").RequireHost($"*:{dashboardPort}");
+        }
 
         var local = app.Services.GetRequiredService<LocalSilo>();
         app.Lifetime.ApplicationStarted.Register(() => GatewayLog.Started(app.Logger, local.RoleName));

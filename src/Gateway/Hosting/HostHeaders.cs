@@ -20,6 +20,8 @@ internal static class HostHeaders
     public const string AllowedHostsKey = "AllowedHosts";
 
     private static readonly PathString HealthPaths = new("/health");
+    private static readonly PathString MetricsPath = new("/metrics");
+    private static readonly PathString DashboardPath = new("/dashboard");
 
     /// <summary>Reads the <c>Gateway</c> section and sets up forwarded headers; fails with the name of the setting to fix.</summary>
     public static WebApplicationBuilder AddHostHeaders(this WebApplicationBuilder builder)
@@ -74,7 +76,8 @@ internal static class HostHeaders
         }
 
         app.Use((context, next) =>
-            context.Request.Path.StartsWithSegments(HealthPaths) || HostString.MatchesAny(context.Request.Host.Value ?? "", patterns)
+            context.Request.Path.StartsWithSegments(HealthPaths) || context.Request.Path.StartsWithSegments(MetricsPath)
+                || context.Request.Path.StartsWithSegments(DashboardPath) || HostString.MatchesAny(context.Request.Host.Value ?? "", patterns)
                 ? next(context)
                 : ApiProblems.BadRequest("This gateway does not answer for the host named in the request's Host header; AllowedHosts lists those it answers for.")
                     .ExecuteAsync(context));

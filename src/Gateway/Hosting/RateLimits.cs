@@ -18,7 +18,7 @@ namespace OrleansShare.Gateway.Hosting;
 /// </summary>
 internal static class RateLimits
 {
-    private static readonly PathString[] Unlimited = [new("/health"), new("/metrics"), new("/openapi"), new("/scalar")];
+    private static readonly PathString[] Unlimited = [new("/health"), new("/metrics"), new("/openapi"), new("/scalar"), new("/dashboard")];
     private static readonly PathString AdminPaths = new("/admin");
 
     /// <summary>Set on a request whose key lookup already took its address's permit.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Gateway.Tokens;
@@ -9,4 +10,10 @@ internal sealed record ShareTokenClaims(
     Guid FromApplicationId,
     Guid ForApplicationId,
     DateTimeOffset ExpiresAt,
-    string RedemptionKey);
+    string RedemptionKey)
+{
+    /// <summary>Share governance: why the partner gets the record, and which sections (null: all).</summary>
+    public string? Purpose { get; init; }
+
+    public ImmutableArray<string>? Scope { get; init; }
+}

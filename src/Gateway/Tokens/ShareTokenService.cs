@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Options;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sharing;
 
 namespace OrleansShare.Gateway.Tokens;
@@ -59,7 +61,9 @@ internal sealed class ShareTokenService
     public string ActiveKeyId => _signing.Key.KeyId;
 
     /// <summary>Mints a token; <paramref name="jti"/> is also the key of its redemption grain.</summary>
-    public string Mint(Guid sessionId, SessionKind kind, Guid fromApplicationId, Guid forApplicationId, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string jti)
+    public string Mint(
+        Guid sessionId, SessionKind kind, Guid fromApplicationId, Guid forApplicationId, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string jti,
+        string? purpose = null, IReadOnlyList<string>? scope = null)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -72,6 +76,22 @@ internal sealed class ShareTokenService
             writer.WriteNumber("iat", issuedAt.ToUnixTimeSeconds());
             writer.WriteNumber("exp", expiresAt.ToUnixTimeSeconds());
             writer.WriteString("jti", jti);
+            if (purpose is not null)
+            {
+                writer.WriteString("purpose", purpose);
+            }
+
+            if (scope is not null)
+            {
+                writer.WriteStartArray("scope");
+                foreach (var section in scope)
+                {
+                    writer.WriteStringValue(section);
+                }
+
+                writer.WriteEndArray();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -127,23 +147,62 @@ internal sealed class ShareTokenService
             return (null, "The share token must be signed with HS256.");
         }
 
-        var (expiresAt, timeFailure) = ReadTimes(jwt);
-        return expiresAt is { } expiry ? ReadClaims(jwt, token, expiry) : (null, timeFailure);
-    }
-
-    /// <summary>
-    /// RFC 8725's checks of the times: <c>iat</c>, <c>exp</c> and <c>nbf</c> (when present) are JSON integers, <c>iat</c> at
-    /// most <see cref="ClockSkewSeconds"/> ahead, <c>nbf</c> not ahead, and the lifetime at most what a share may ask for.
-    /// </summary>
-    private (DateTimeOffset? ExpiresAt, string? Failure) ReadTimes(JsonWebToken jwt)
-    {
         using var payload = ParsePayload(jwt);
         if (payload is null)
         {
             return (null, "The share token is not a well-formed JWS.");
         }
 
-        var claims = payload.RootElement;
+        var (expiresAt, timeFailure) = ReadTimes(payload.RootElement);
+        if (expiresAt is not { } expiry)
+        {
+            return (null, timeFailure);
+        }
+
+        var (claims, failure) = ReadClaims(jwt, token, expiry);
+        if (claims is null)
+        {
+            return (null, failure);
+        }
+
+        var (purpose, scope, termsFailure) = ReadTerms(payload.RootElement);
+        return termsFailure is null ? (claims with { Purpose = purpose, Scope = scope }, null) : (null, termsFailure);
+    }
+
+    /// <summary>The token's <c>purpose</c> and <c>scope</c> (Share governance); absent claims (and null ones) are none.</summary>
+    private static (string? Purpose, ImmutableArray<string>? Scope, string? Failure) ReadTerms(JsonElement claims)
+    {
+        string? purpose = null;
+        if (claims.TryGetProperty("purpose", out var purposeClaim) && purposeClaim.ValueKind != JsonValueKind.Null)
+        {
+            if (purposeClaim.ValueKind != JsonValueKind.String || !ShareGovernance.IsPurpose(purposeClaim.GetString()!))
+            {
+                return (null, null, "The share token's purpose claim is not a valid purpose.");
+            }
+
+            purpose = purposeClaim.GetString();
+        }
+
+        if (!claims.TryGetProperty("scope", out var scopeClaim) || scopeClaim.ValueKind == JsonValueKind.Null)
+        {
+            return (purpose, null, null);
+        }
+
+        if (scopeClaim.ValueKind != JsonValueKind.Array || scopeClaim.GetArrayLength() == 0
+            || scopeClaim.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String || !Sections.IsAnySection(s.GetString()!)))
+        {
+            return (null, null, "The share token's scope claim must be a non-empty list of section names.");
+        }
+
+        return (purpose, [.. scopeClaim.EnumerateArray().Select(s => s.GetString()!)], null);
+    }
+
+    /// <summary>
+    /// RFC 8725's checks of the times: <c>iat</c>, <c>exp</c> and <c>nbf</c> (when present) are JSON integers, <c>iat</c> at
+    /// most <see cref="ClockSkewSeconds"/> ahead, <c>nbf</c> not ahead, and the lifetime at most what a share may ask for.
+    /// </summary>
+    private (DateTimeOffset? ExpiresAt, string? Failure) ReadTimes(JsonElement claims)
+    {
         if (!TryInteger(claims, "iat", out var iat) || !TryInteger(claims, "exp", out var exp))
         {
             return (null, "The share token's iat and exp claims must be JSON integers (seconds since the epoch).");

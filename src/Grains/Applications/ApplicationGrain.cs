@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using OrleansShare.Grains.ApiKeys;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -163,7 +166,9 @@ public sealed class ApplicationGrain(
 
         var trust = request.TrustReview
             ?? (state.State.TrustPolicies.TryGetValue(request.SourceApplicationId, out var policy) && policy.TrustReview);
-        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust);
+        var stale = Freshness.Reasons(
+            request.DecidedAt, request.DocumentExpired, state.State.SharingPolicy?.MaxVerificationAgeDays, time.GetUtcNow());
+        return new SessionPreparation(PreparationStatus.Ready, workflow, await NextSessionNumber(), trust && stale is null, stale);
     }
 
     async Task<TrustPolicyChange> IApplicationGrain.SetTrustPolicy(Guid sourceApplicationId, bool trustReview)
@@ -186,8 +191,96 @@ public sealed class ApplicationGrain(
         return new TrustPolicyChange(policy, TrustPolicyRefusal.None);
     }
 
+    async Task<SharingPolicy?> IApplicationGrain.SetSharingPolicy(SharingPolicy policy)
+    {
+        if (!Live)
+        {
+            return null;
+        }
+
+        await state.WriteAsync(state.State with { SharingPolicy = policy }, this);
+        return policy;
+    }
+
+    Task<SharingPolicy?> IApplicationGrain.GetSharingPolicy() =>
+        Task.FromResult(Live ? state.State.SharingPolicy ?? SharingPolicy.Default : null);
+
+    Task<ShareAuthorization> IApplicationGrain.AuthorizeShare(ShareAuthorizationRequest request)
+    {
+        var policy = state.State.SharingPolicy ?? SharingPolicy.Default;
+        var ttl = request.TtlSeconds ?? policy.DefaultTtl;
+        ShareAuthorization Refused(string rule, string reason) => new(ttl, rule, reason);
+        return Task.FromResult(policy switch
+        {
+            { AllowedPartners: { IsEmpty: true } } => Refused("allowed_partners", "Your sharing policy allows no partner: sharing is off."),
+            { AllowedPartners: { } allowed } when !allowed.Contains(request.PartnerApplicationId) => Refused(
+                "allowed_partners", $"Your sharing policy does not allow sharing with application {request.PartnerApplicationId}."),
+            { RequireConsent: true } when !request.HasConsent => Refused("require_consent", "Your sharing policy requires consent on every share."),
+            { RequirePurpose: true } when !request.HasPurpose => Refused("require_purpose", "Your sharing policy requires a purpose on every share."),
+            _ when ttl > policy.MaxTtlInSeconds => Refused(
+                "max_ttl_in_seconds", $"Your sharing policy allows tokens of at most {policy.MaxTtlInSeconds} seconds."),
+            _ => new ShareAuthorization(ttl),
+        });
+    }
+
     Task<ImmutableArray<TrustPolicyInfo>> IApplicationGrain.ListTrustPolicies() =>
         Task.FromResult(state.State.TrustPolicies.Values.OrderBy(p => p.UpdatedAt).ToImmutableArray());
+
+    async Task<WebhookDestination?> IApplicationGrain.CreateWebhookDestination(WebhookDestinationDraft draft)
+    {
+        if (state.State.WebhookDestinations.Count >= WebhookDestination.MaxPerApplication)
+        {
+            return null;
+        }
+
+        var destination = new WebhookDestination(
+            Guid.NewGuid(),
+            draft.Label ?? "",
+            draft.Url ?? throw new ArgumentException("A new destination needs a url.", nameof(draft)),
+            draft.Enabled ?? true,
+            draft.WebhookVersion ?? WebhookVersions.Default,
+            draft.SubscribedEvents ?? WebhookEvents.All,
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            time.UtcNowMilliseconds());
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Add(destination.DestinationId, destination) }, this);
+        return destination;
+    }
+
+    Task<ImmutableArray<WebhookDestination>> IApplicationGrain.ListWebhookDestinations() =>
+        Task.FromResult(state.State.WebhookDestinations.Values.OrderBy(d => d.CreatedAt).ThenBy(d => d.DestinationId).ToImmutableArray());
+
+    Task<WebhookDestination?> IApplicationGrain.GetWebhookDestination(Guid destinationId) =>
+        Task.FromResult(state.State.WebhookDestinations.GetValueOrDefault(destinationId));
+
+    async Task<WebhookDestination?> IApplicationGrain.UpdateWebhookDestination(Guid destinationId, WebhookDestinationDraft draft)
+    {
+        if (!state.State.WebhookDestinations.TryGetValue(destinationId, out var current))
+        {
+            return null;
+        }
+
+        var next = current with
+        {
+            Label = draft.Label ?? current.Label,
+            Url = draft.Url ?? current.Url,
+            Enabled = draft.Enabled ?? current.Enabled,
+            WebhookVersion = draft.WebhookVersion ?? current.WebhookVersion,
+            SubscribedEvents = draft.SubscribedEvents ?? current.SubscribedEvents,
+        };
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.SetItem(destinationId, next) }, this);
+        return next;
+    }
+
+    async Task<bool> IApplicationGrain.DeleteWebhookDestination(Guid destinationId)
+    {
+        if (!state.State.WebhookDestinations.ContainsKey(destinationId))
+        {
+            return false;
+        }
+
+        await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Remove(destinationId) }, this);
+        return true;
+    }
 
     private (PreparationStatus Status, WorkflowInfo? Workflow) ResolveWorkflow(Guid? workflowId, SessionKind kind, bool requireKind)
     {

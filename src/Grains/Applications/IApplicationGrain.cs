@@ -1,5 +1,8 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Applications;
 
@@ -13,6 +16,7 @@ public interface IApplicationGrain : IGrainWithGuidKey
     /// <summary>The application, deleted or not; null when it never existed.</summary>
     [Alias("get-info")]
     [RetrySafe]
+    [ReadOnly]
     Task<ApplicationInfo?> GetInfo();
 
     /// <summary>Soft delete: revokes every key first. False when the application never existed.</summary>
@@ -56,7 +60,45 @@ public interface IApplicationGrain : IGrainWithGuidKey
     [Alias("set-trust-policy")]
     Task<TrustPolicyChange> SetTrustPolicy(Guid sourceApplicationId, bool trustReview);
 
+    /// <summary>Replaces the sharing policy; null when the application is missing or deleted.</summary>
+    [Alias("set-sharing-policy")]
+    Task<SharingPolicy?> SetSharingPolicy(SharingPolicy policy);
+
+    /// <summary>The sharing policy (the default when none was set); null when the application is missing or deleted.</summary>
+    [Alias("get-sharing-policy")]
+    [RetrySafe]
+    [ReadOnly]
+    Task<SharingPolicy?> GetSharingPolicy();
+
+    /// <summary>Checks a share of one of this application's sessions against its sharing policy.</summary>
+    [Alias("authorize-share")]
+    [RetrySafe]
+    [ReadOnly]
+    Task<ShareAuthorization> AuthorizeShare(ShareAuthorizationRequest request);
+
     [Alias("list-trust-policies")]
     [RetrySafe]
     Task<ImmutableArray<TrustPolicyInfo>> ListTrustPolicies();
+
+    /// <summary>
+    /// A new destination from a validated draft (its url already checked by the gateway), with a fresh signing secret;
+    /// null when the application has <see cref="WebhookDestination.MaxPerApplication"/> already.
+    /// </summary>
+    [Alias("create-webhook-destination")]
+    Task<WebhookDestination?> CreateWebhookDestination(WebhookDestinationDraft draft);
+
+    [Alias("list-webhook-destinations")]
+    [RetrySafe]
+    Task<ImmutableArray<WebhookDestination>> ListWebhookDestinations();
+
+    [Alias("get-webhook-destination")]
+    [RetrySafe]
+    Task<WebhookDestination?> GetWebhookDestination(Guid destinationId);
+
+    /// <summary>The destination with the draft's members applied; null when there is no such destination.</summary>
+    [Alias("update-webhook-destination")]
+    Task<WebhookDestination?> UpdateWebhookDestination(Guid destinationId, WebhookDestinationDraft draft);
+
+    [Alias("delete-webhook-destination")]
+    Task<bool> DeleteWebhookDestination(Guid destinationId);
 }

@@ -5,6 +5,8 @@ namespace OrleansShare.Grains.Common;
 /// <summary>The decision sections a session document carries, per kind, in document order.</summary>
 public static class Sections
 {
+    public const string IdVerifications = "id_verifications";
+
     public static readonly IReadOnlyList<string> User =
     [
         "id_verifications", "nfc_verifications", "liveness_checks", "face_matches", "aml_screenings",

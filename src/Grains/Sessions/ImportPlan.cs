@@ -29,4 +29,14 @@ public sealed record ImportPlan
 
     /// <summary>The request that began the plan: only it is answered with the clone (any call of the importer when null).</summary>
     [Id(14)] public Guid? CallId { get; init; }
+
+    /// <summary>The token's purpose and scope (section names; null: every section), as it was minted.</summary>
+    [Id(15)] public string? Purpose { get; init; }
+
+    [Id(16)] public ImmutableArray<string>? Scope { get; init; }
+
+    [Id(17)] public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>Why the source's decision was not kept (see <c>Freshness</c>); null when nothing was stale.</summary>
+    [Id(18)] public string? Freshness { get; init; }
 }

@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sharing;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -104,12 +105,12 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(ActivityActions.DecisionRecorded, command.Actor, command.Status, null, time.UtcNowMilliseconds(), null);
-        return await PersistWithinCap(Stored.State with
+        return await PersistWithinCap(WithStatusEvent(Stored.State with
         {
             Status = command.Status,
             Sections = Stored.State.Sections.SetItems(command.Sections),
             Activity = Stored.State.Activity.Add(entry),
-        }, entry);
+        }, entry.CreatedAt), entry);
     }
 
     async Task<SessionResult> ISessionGrain.Review(Guid applicationId, ReviewCommand command)
@@ -132,11 +133,15 @@ public sealed class SessionGrain(
         }
 
         var entry = new ActivityEntry(command.Action, command.Actor, command.NewStatus, command.Comment, time.UtcNowMilliseconds(), null);
-        return await PersistWithinCap(Stored.State with
+        var next = Stored.State with
         {
             Status = command.NewStatus ?? Stored.State.Status,
             Activity = Stored.State.Activity.Add(entry),
-        }, entry);
+        };
+
+        // update-status is a status change even when it names the current status; a review only when it changes it.
+        var changesStatus = command.NewStatus is not null && (updatesStatus || command.NewStatus != Stored.State.Status);
+        return await PersistWithinCap(changesStatus ? WithStatusEvent(next, entry.CreatedAt) : next, entry);
     }
 
     async Task<bool> ISessionGrain.Delete(Guid applicationId)
@@ -178,29 +183,48 @@ public sealed class SessionGrain(
             return new ShareResult(ShareStatus.BodyInvalid, kind);
         }
 
+        if (command.Scope is { } scope && scope.FirstOrDefault(section => !Sections.Belongs(kind, section)) is { } foreign)
+        {
+            return new ShareResult(ShareStatus.ScopeInvalid, kind, Reason:
+                $"'{foreign}' is not a section of a {kind.ToWire()} session; allowed: {string.Join(", ", Sections.For(kind))}.");
+        }
+
         if (command.ForApplicationId == command.ApplicationId)
         {
             return new ShareResult(ShareStatus.SelfShare, kind);
         }
 
-        if (await GrainFactory.GetGrain<IApplicationGrain>(command.ForApplicationId).GetInfo() is not { Deleted: false })
+        // The partner and this application's sharing policy, asked together (both answer from memory).
+        var partner = GrainFactory.GetGrain<IApplicationGrain>(command.ForApplicationId).GetInfo();
+        var authorization = GrainFactory.GetGrain<IApplicationGrain>(command.ApplicationId).AuthorizeShare(new ShareAuthorizationRequest(
+            command.ForApplicationId, command.TtlValid ? command.TtlSeconds : null, command.Purpose is not null, command.Consent is not null));
+        await Task.WhenAll(partner, authorization);
+        if (partner.Result is not { Deleted: false })
         {
             return new ShareResult(ShareStatus.PartnerMissing, kind);
         }
 
-        if (command.TtlSeconds is not { } ttl)
+        if (!command.TtlValid)
         {
             return new ShareResult(ShareStatus.TtlInvalid, kind);
         }
 
+        if (authorization.Result is { Allowed: false } refused)
+        {
+            return new ShareResult(ShareStatus.PolicyRefused, kind, Rule: refused.Rule, Reason: refused.Reason);
+        }
+
         var tokenId = Guid.NewGuid().ToString();
-        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
-        var expiresAt = issuedAt.AddSeconds(ttl);
+        var now = time.GetUtcNow();
+        var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var expiresAt = issuedAt.AddSeconds(authorization.Result.TtlSeconds);
+        var scopeText = command.Scope is { } sections ? string.Join(',', sections) : null;
         var details = ImmutableDictionary<string, string>.Empty
             .Add("token_id", tokenId)
             .Add("for_application_id", command.ForApplicationId.ToString())
-            .Add("expires_at", expiresAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-            .Add("api_key_id", command.ApiKeyId.ToString());
+            .Add("expires_at", ShareTerms.Iso(expiresAt))
+            .Add("api_key_id", command.ApiKeyId.ToString())
+            .WithTerms(command.Purpose, scopeText);
         var entry = new ActivityEntry(ActivityActions.Shared, command.Actor, null, null, time.UtcNowMilliseconds(), details);
         var size = Size + SessionSize.Of(entry);
         if (size > SessionSize.MaxBytes)
@@ -208,7 +232,18 @@ public sealed class SessionGrain(
             return new ShareResult(ShareStatus.SessionFull, kind);
         }
 
-        await Persist(Stored.State with { Activity = Stored.State.Activity.Add(entry) }, size: size);
+        var minted = new LedgerChange
+        {
+            Change = LedgerChange.Minted,
+            TokenId = tokenId,
+            PartnerApplicationId = command.ForApplicationId,
+            Purpose = command.Purpose,
+            Scope = scopeText,
+            Consent = command.Consent,
+            At = entry.CreatedAt,
+            ExpiresAt = expiresAt,
+        };
+        await Persist(Stored.State with { Activity = Stored.State.Activity.Add(entry) }, size: size, ledger: minted);
         return new ShareResult(ShareStatus.Recorded, kind, null, tokenId, issuedAt, expiresAt);
     }
 
@@ -242,13 +277,17 @@ public sealed class SessionGrain(
 
         // So does an import whose clone was made while this session's record of it was lost (a failed write, a crash):
         // the redemption is finished from the clone. Asked of the clone's id, derived from this session and the partner.
-        if (Guid.TryParse(minted.Details!.GetValueOrDefault("for_application_id"), out var partner)
+        _ = Guid.TryParse(minted.Details!.GetValueOrDefault("for_application_id"), out var partner);
+        if (partner != Guid.Empty
             && await GrainFactory.GetGrain<ISessionGrain>(NameBasedGuid.ForImport(this.GetPrimaryKey(), partner)).FindRedemptionPlan(tokenKey) is not null)
         {
             return RevokeShareStatus.AlreadyRedeemed;
         }
 
-        await Persist(Stored.State with { RevokedTokens = Stored.State.RevokedTokens.SetItem(tokenId, time.UtcNowMilliseconds()) });
+        var revokedAt = time.UtcNowMilliseconds();
+        await Persist(
+            Stored.State with { RevokedTokens = Stored.State.RevokedTokens.SetItem(tokenId, revokedAt) },
+            ledger: new LedgerChange { Change = LedgerChange.Revoked, TokenId = tokenId, PartnerApplicationId = partner, At = revokedAt });
         return RevokeShareStatus.Revoked;
     }
 
@@ -298,8 +337,17 @@ public sealed class SessionGrain(
             var details = ImmutableDictionary<string, string>.Empty
                 .Add("partner_application_id", plan.ImporterApplicationId.ToString())
                 .Add("partner_session_id", plan.NewSessionId.ToString())
-                .Add("token_id", plan.TokenId);
+                .Add("token_id", plan.TokenId)
+                .WithTerms(plan);
             var entry = new ActivityEntry(ActivityActions.ImportedByPartner, plan.Actor, null, null, time.UtcNowMilliseconds(), details);
+            var redeemed = new LedgerChange
+            {
+                Change = LedgerChange.Redeemed,
+                TokenId = plan.TokenId,
+                PartnerApplicationId = plan.ImporterApplicationId,
+                At = plan.StartedAt,
+                ImportedSessionId = plan.NewSessionId,
+            };
             await Persist(
                 Stored.State with
                 {
@@ -310,7 +358,8 @@ public sealed class SessionGrain(
                     // A revocation that came after this redemption began (its hold lost with a silo) did not stop it.
                     RevokedTokens = Stored.State.RevokedTokens.Remove(plan.TokenId),
                 },
-                pendingRedemption: plan.TokenKey);
+                pendingRedemption: plan.TokenKey,
+                ledger: redeemed);
         }
         finally
         {
@@ -399,7 +448,13 @@ public sealed class SessionGrain(
             .Add("source_application_id", plan.SourceApplicationId.ToString())
             .Add("source_session_id", plan.SourceSessionId.ToString())
             .Add("token_id", plan.TokenId)
-            .Add("trust_review", plan.TrustReview ? "true" : "false");
+            .Add("trust_review", plan.TrustReview ? "true" : "false")
+            .WithTerms(plan);
+        if (plan.Freshness is { } stale)
+        {
+            details = details.Add("freshness", stale);
+        }
+
         var imported = new ActivityEntry(ActivityActions.Imported, plan.Actor, status, null, plan.StartedAt, details);
         return new SessionState
         {
@@ -417,9 +472,14 @@ public sealed class SessionGrain(
             Callback = source.Callback,
             SharedFromSession = source.SessionId,
             CreatedAt = plan.StartedAt,
-            Sections = source.Sections,
+            // Selective disclosure: a scoped token's clone holds the sections in scope and no other.
+            Sections = plan.Scope is { } scope ? source.Sections.RemoveRange(source.Sections.Keys.Where(s => !scope.Contains(s))) : source.Sections,
             Activity = [.. source.Activity.Where(e => !IsSharingAudit(e)), imported],
             ImportedFrom = plan,
+
+            // The importer's status.updated rides in the clone's own first write: no extra write on the import path.
+            Events = [new SessionEvent(NameBasedGuid.Create(NameBasedGuid.ImportedSessions, $"status.updated:{plan.TokenKey}"), 1, WebhookEvents.StatusUpdated, status, plan.StartedAt)],
+            EventSequence = 1,
         };
     }
 
@@ -443,15 +503,30 @@ public sealed class SessionGrain(
     }
 
     /// <summary>
-    /// Every change goes through here. The redemption markers the storage trigger reads are set by the one write they
-    /// belong to (a source recording an import, a clone's creation) and reset by every other.
+    /// Every change goes through here. The redemption markers and the ledger change the storage trigger reads are set by
+    /// the one write they belong to (a source recording an import, a clone's creation, a share, a revocation) and reset
+    /// by every other.
     /// </summary>
-    private async Task Persist(SessionState next, string? pendingRedemption = null, string? completedRedemption = null, long? size = null)
+    private async Task Persist(
+        SessionState next, string? pendingRedemption = null, string? completedRedemption = null, long? size = null, LedgerChange? ledger = null)
     {
         _view = null;
         _size = null;
-        await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption }, this);
+        // Events belong to the write that made them: kept only when this write carries new ones (a higher sequence).
+        var events = next.EventSequence > Stored.State.EventSequence || !Stored.RecordExists ? next.Events : [];
+        await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption, Events = events, Ledger = ledger }, this);
         _size = size;
+    }
+
+    /// <summary><paramref name="next"/> with a <c>status.updated</c> event for its status, the session's next in sequence.</summary>
+    private static SessionState WithStatusEvent(SessionState next, DateTimeOffset at)
+    {
+        var sequence = next.EventSequence + 1;
+        return next with
+        {
+            Events = [new SessionEvent(Guid.NewGuid(), sequence, WebhookEvents.StatusUpdated, next.Status, at)],
+            EventSequence = sequence,
+        };
     }
 
     private SessionView View() => _view ??= ToView(Stored.State);

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Grains.Sessions;
 
@@ -64,4 +66,20 @@ public sealed record SessionState
     /// from here when recorded).
     /// </summary>
     [Id(23)] public ImmutableDictionary<string, DateTimeOffset> RevokedTokens { get; init; } = ImmutableDictionary<string, DateTimeOffset>.Empty;
+
+    /// <summary>
+    /// Set only by the write that mints, redeems or revokes one of this session's tokens: the storage trigger applies it
+    /// to <c>share_ledger</c>; every other write resets it.
+    /// </summary>
+    [Id(24)] public LedgerChange? Ledger { get; init; }
+
+    /// <summary>
+    /// The events this write produced (a status change), and only this write: every other write resets it. The storage
+    /// trigger copies them into the <c>webhook_event</c> outbox in the write's own transaction, so an acknowledged change
+    /// always has its event, and a rewrite of the same payload adds nothing (the event id is the outbox key).
+    /// </summary>
+    [Id(25)] public ImmutableArray<SessionEvent> Events { get; init; } = [];
+
+    /// <summary>The <see cref="SessionEvent.Sequence"/> of this session's latest event; 0 before the first.</summary>
+    [Id(26)] public long EventSequence { get; init; }
 }

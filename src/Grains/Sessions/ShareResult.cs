@@ -13,4 +13,6 @@ public sealed record ShareResult(
     [property: Id(2)] string? SessionStatus = null,
     [property: Id(3)] string? TokenId = null,
     [property: Id(4)] DateTimeOffset IssuedAt = default,
-    [property: Id(5)] DateTimeOffset ExpiresAt = default);
+    [property: Id(5)] DateTimeOffset ExpiresAt = default,
+    [property: Id(6)] string? Rule = null,
+    [property: Id(7)] string? Reason = null);

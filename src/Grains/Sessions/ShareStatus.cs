@@ -13,4 +13,10 @@ public enum ShareStatus
 
     /// <summary>Its audit entry would take the session past <see cref="SessionSize.MaxBytes"/>.</summary>
     SessionFull = 7,
+
+    /// <summary>A <c>scope</c> section is not one of the session's kind (<see cref="ShareResult.Reason"/> says which).</summary>
+    ScopeInvalid = 8,
+
+    /// <summary>The application's sharing policy refuses it (<see cref="ShareResult.Rule"/> names the rule).</summary>
+    PolicyRefused = 9,
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Grains.Sharing;
@@ -16,4 +17,7 @@ public sealed record RedeemRequest(
     [property: Id(5)] Guid? WorkflowId,
     [property: Id(6)] string? VendorData,
     [property: Id(7)] string Actor,
-    [property: Id(8)] Guid? CallId = null);
+    [property: Id(8)] Guid? CallId = null,
+    [property: Id(9)] string? Purpose = null,
+    [property: Id(10)] ImmutableArray<string>? Scope = null,
+    [property: Id(11)] DateTimeOffset? ExpiresAt = null);

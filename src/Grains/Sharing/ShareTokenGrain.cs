@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
 using OrleansShare.Grains.Sessions;
 
 namespace OrleansShare.Grains.Sharing;
@@ -86,8 +87,12 @@ public sealed partial class ShareTokenGrain(
                     : RedeemResult.Of(RedeemStatus.SourceMissing);
         }
 
-        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer)
-            .PrepareImport(new ImportPreparationRequest(request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview));
+        var sourceView = export.Source!;
+        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer).PrepareImport(new ImportPreparationRequest(
+            request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview,
+            Freshness.DecidedAt(sourceView.Activity, sourceView.CreatedAt),
+            request.Kind == SessionKind.User
+                && Freshness.AnyDocumentExpired(sourceView.Sections.GetValueOrDefault(Sections.IdVerifications), DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime))));
         if (preparation.Workflow is not { } workflow)
         {
             await source.AbandonExport(importer, TokenKey);
@@ -117,8 +122,12 @@ public sealed partial class ShareTokenGrain(
             Actor = request.Actor,
             StartedAt = time.UtcNowMilliseconds(),
             CallId = request.CallId,
+            Purpose = request.Purpose,
+            Scope = request.Scope,
+            ExpiresAt = request.ExpiresAt,
+            Freshness = preparation.Freshness,
         };
-        return await AnswerFor(request, await Complete(plan, export.Source!), plan);
+        return await AnswerFor(request, await Complete(plan, sourceView), plan);
     }
 
     async Task<RedemptionStatus> IShareTokenGrain.CompleteInterrupted(Guid sourceSessionId, Guid? cloneSessionId)

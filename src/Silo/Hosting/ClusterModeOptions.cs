@@ -35,4 +35,12 @@ public sealed class ClusterModeOptions
 
     /// <summary><c>Cluster__AdvertisedAddress</c>: the address other silos reach this one on (an IP address; default loopback, so a multi-host cluster must set it, e.g. to the pod IP).</summary>
     public string? AdvertisedAddress { get; set; }
+
+    /// <summary>
+    /// <c>Cluster__Kubernetes</c>: <c>true</c> adds Orleans' Kubernetes hosting to the silo (<c>AdoNet</c> mode): the silo is
+    /// named after its pod (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_IP</c>), and the silos delete the pods of silos the
+    /// cluster declared dead and mark pods whose silo is gone, through the Kubernetes API (a Role on pods). Off by
+    /// default, so that local runs and tests never look for a Kubernetes API.
+    /// </summary>
+    public bool Kubernetes { get; set; }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
@@ -15,17 +16,25 @@ using Orleans.Storage;
 using OrleansShare.Silo.Storage;
 using OrleansShare.Silo.Storage.Encryption;
 using OrleansShare.Silo.Storage.GroupCommit;
+using OrleansShare.Silo.Webhooks;
 
 namespace OrleansShare.Silo.Hosting;
 
 /// <summary>The wiring both hosts share: the database, the silo, and the Orleans client of a cluster gateway.</summary>
 public static class OrleansShareHosting
 {
+    /// <summary>
+    /// How long a stopping host has to finish its requests and hand its grains off (HostOptions); a pod's grace period
+    /// must be longer (deploy/kubernetes).
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>The <c>Cluster</c> settings that are not text, and what each must be.</summary>
     private static readonly Dictionary<string, (string Expected, Func<string, bool> IsValid)> ReadableAs = new(StringComparer.OrdinalIgnoreCase)
     {
         [nameof(ClusterModeOptions.Mode)] = ("'Embedded' or 'AdoNet'", v => Enum.TryParse<ClusterMode>(v, ignoreCase: true, out var mode) && Enum.IsDefined(mode)),
         [nameof(ClusterModeOptions.HostSilo)] = ("'true' or 'false'", v => bool.TryParse(v, out _)),
+        [nameof(ClusterModeOptions.Kubernetes)] = ("'true' or 'false'", v => bool.TryParse(v, out _)),
         [nameof(ClusterModeOptions.SiloPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
         [nameof(ClusterModeOptions.GatewayPort)] = ("a port number (1-65535)", v => int.TryParse(v, out _)),
     };
@@ -52,6 +61,11 @@ public static class OrleansShareHosting
         if (options.AdvertisedAddress is { Length: > 0 } address && !IPAddress.TryParse(address, out _))
         {
             errors.Add($"Cluster__AdvertisedAddress must be an IP address (such as the pod IP), not '{address}'.");
+        }
+
+        if (options.Mode == ClusterMode.Embedded && options.Kubernetes)
+        {
+            errors.Add("Cluster__Kubernetes=true needs Cluster__Mode=AdoNet: an embedded gateway is a cluster of one on this machine.");
         }
 
         if (options.Mode == ClusterMode.Embedded && !options.HostSilo)
@@ -131,6 +145,8 @@ public static class OrleansShareHosting
     {
         services.AddSingleton(database);
         services.AddSingleton<SessionIndexQuery>();
+        services.AddSingleton<ShareLedgerQuery>();
+        services.AddSingleton<WebhookOutbox>();
         services.AddHostedService<SchemaHostedService>();
         return services;
     }
@@ -161,12 +177,36 @@ public static class OrleansShareHosting
             });
             var advertised = cluster.AdvertisedAddress is { Length: > 0 } address ? IPAddress.Parse(address) : IPAddress.Loopback;
             silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            if (cluster.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
         }
         else
         {
+            // A cluster of one: its silo and Orleans gateway ports listen on loopback only, never on a network interface.
             silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, null, cluster.ServiceId, cluster.ClusterId);
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Loopback, cluster.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Loopback, cluster.GatewayPort);
+            });
         }
 
+        silo.UseOrleansShareTls(ClusterTls.Read(configuration));
+        if (DashboardSettings.Read(configuration).Enabled)
+        {
+            silo.AddDashboard();
+        }
+
+        if (Telemetry.TracingEnabled(configuration))
+        {
+            silo.AddActivityPropagation();
+        }
+
+        silo.Services.TryAddSingleton(database);
+        silo.Services.TryAddSingleton<WebhookOutbox>();
+        silo.Services.AddWebhookDispatcher(configuration, embedded: cluster.Mode == ClusterMode.Embedded);
         return silo.AddOrleansShareStorage(database, ReadStorageOptions(configuration));
     }
 
@@ -198,6 +238,12 @@ public static class OrleansShareHosting
         silo.Services.TryAddSingleton<PendingRedemptions>();
         silo.Services.AddOptions<RedemptionRecoveryOptions>().BindConfiguration(RedemptionRecoveryOptions.SectionName);
         silo.Services.AddHostedService<RedemptionRecoveryService>();
+
+        // The share ledger is purged by age on every silo.
+        silo.Services.TryAddSingleton<ShareLedgerQuery>();
+        silo.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
+            .Validate(o => o.LedgerDays >= 1, "Retention__LedgerDays must be at least 1.");
+        silo.Services.AddHostedService<LedgerRetentionService>();
         return silo;
     }
 
@@ -262,6 +308,17 @@ public static class OrleansShareHosting
         client.Services.AddOptions<GatewayOptions>().Configure(FailureDetection.ApplyDefaults).Bind(tuning.GetSection("Gateway"));
         client.Services.AddDeadSiloWatch();
         client.AddOutgoingGrainCallFilter<RetryUndeliveredCallsFilter>();
+        client.UseOrleansShareTls(ClusterTls.Read(configuration));
+        if (DashboardSettings.Read(configuration).Enabled)
+        {
+            client.AddDashboard();
+        }
+
+        if (Telemetry.TracingEnabled(configuration))
+        {
+            client.AddActivityPropagation();
+        }
+
         return client;
     }
 

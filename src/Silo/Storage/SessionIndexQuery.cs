@@ -1,5 +1,4 @@
 using System.Data;
-using System.Data.Common;
 using System.Globalization;
 
 namespace OrleansShare.Silo.Storage;
@@ -86,31 +85,31 @@ public sealed class SessionIndexQuery(Database database)
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = ListSessionsSql;
-        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
-        AddGuid(command, "ApplicationId", filter.ApplicationId);
-        AddParameter(command, "Status", filter.Status, DbType.String);
-        AddParameter(command, "SessionKind", filter.SessionKind, DbType.String);
-        AddParameter(command, "VendorData", filter.VendorData, DbType.String);
-        AddGuid(command, "WorkflowId", filter.WorkflowId);
-        AddParameter(command, "DateFromMs", filter.DateFrom?.ToUnixTimeMilliseconds(), DbType.Int64);
-        AddParameter(command, "DateToMs", filter.DateTo?.ToUnixTimeMilliseconds(), DbType.Int64);
-        AddParameter(command, "Limit", filter.Limit, DbType.Int32);
-        AddParameter(command, "Offset", filter.Offset, DbType.Int32);
+        command.AddParameter("ServiceId", database.ServiceId, DbType.String);
+        command.AddGuid(database, "ApplicationId", filter.ApplicationId);
+        command.AddParameter("Status", filter.Status, DbType.String);
+        command.AddParameter("SessionKind", filter.SessionKind, DbType.String);
+        command.AddParameter("VendorData", filter.VendorData, DbType.String);
+        command.AddGuid(database, "WorkflowId", filter.WorkflowId);
+        command.AddParameter("DateFromMs", filter.DateFrom?.ToUnixTimeMilliseconds(), DbType.Int64);
+        command.AddParameter("DateToMs", filter.DateTo?.ToUnixTimeMilliseconds(), DbType.Int64);
+        command.AddParameter("Limit", filter.Limit, DbType.Int32);
+        command.AddParameter("Offset", filter.Offset, DbType.Int32);
 
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var count = await ReadCountAsync(reader, ct);
+        var count = await reader.ReadCountAsync(ct);
         await reader.NextResultAsync(ct);
 
         var results = new List<SessionIndexRow>();
         while (await reader.ReadAsync(ct))
         {
             results.Add(new SessionIndexRow(
-                SessionId: ReadGuid(reader, 0),
+                SessionId: reader.ReadGuid(database, 0),
                 SessionNumber: reader.GetInt64(1),
                 SessionKind: reader.GetString(2),
                 Status: reader.GetString(3),
                 VendorData: reader.IsDBNull(4) ? null : reader.GetString(4),
-                WorkflowId: reader.IsDBNull(5) ? null : ReadGuid(reader, 5),
+                WorkflowId: reader.IsDBNull(5) ? null : reader.ReadGuid(database, 5),
                 CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6))));
         }
 
@@ -127,16 +126,16 @@ public sealed class SessionIndexQuery(Database database)
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = ListEntitiesSql;
-        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
-        AddGuid(command, "ApplicationId", filter.ApplicationId);
-        AddParameter(command, "SessionKind", filter.SessionKind, DbType.String);
-        AddParameter(command, "VendorData", filter.VendorData, DbType.String);
-        AddParameter(command, "Limit", filter.Limit, DbType.Int32);
-        AddParameter(command, "Offset", filter.Offset, DbType.Int32);
-        AddParameter(command, "MaxSessionIds", MaxSessionIdsPerEntity, DbType.Int32);
+        command.AddParameter("ServiceId", database.ServiceId, DbType.String);
+        command.AddGuid(database, "ApplicationId", filter.ApplicationId);
+        command.AddParameter("SessionKind", filter.SessionKind, DbType.String);
+        command.AddParameter("VendorData", filter.VendorData, DbType.String);
+        command.AddParameter("Limit", filter.Limit, DbType.Int32);
+        command.AddParameter("Offset", filter.Offset, DbType.Int32);
+        command.AddParameter("MaxSessionIds", MaxSessionIdsPerEntity, DbType.Int32);
 
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var count = await ReadCountAsync(reader, ct);
+        var count = await reader.ReadCountAsync(ct);
         await reader.NextResultAsync(ct);
 
         var results = new List<EntityIndexRow>();
@@ -155,7 +154,7 @@ public sealed class SessionIndexQuery(Database database)
 
             vendorData = rowVendorData;
             createdAtMs = reader.GetInt64(1);
-            sessionIds.Add(ReadGuid(reader, 2));
+            sessionIds.Add(reader.ReadGuid(database, 2));
             sessionCount = Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture);
         }
 
@@ -172,42 +171,5 @@ public sealed class SessionIndexQuery(Database database)
     {
         var page = await ListEntitiesAsync(new EntityListFilter(applicationId, sessionKind, Limit: 1, Offset: 0, vendorData), ct);
         return page.Results.Count == 0 ? null : page.Results[0];
-    }
-
-    private static async Task<long> ReadCountAsync(DbDataReader reader, CancellationToken ct)
-    {
-        if (!await reader.ReadAsync(ct))
-        {
-            return 0;
-        }
-
-        return Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
-    }
-
-    // PostgreSQL stores uuids natively; SQLite stores them as lower-case text (a Guid parameter would bind as a blob).
-    private void AddGuid(DbCommand command, string name, Guid? value)
-    {
-        if (database.Kind == DatabaseKind.PostgreSql)
-        {
-            AddParameter(command, name, value, DbType.Guid);
-        }
-        else
-        {
-            AddParameter(command, name, value?.ToString("D", CultureInfo.InvariantCulture), DbType.String);
-        }
-    }
-
-    private Guid ReadGuid(DbDataReader reader, int ordinal) =>
-        database.Kind == DatabaseKind.PostgreSql
-            ? reader.GetGuid(ordinal)
-            : Guid.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture);
-
-    private static void AddParameter(DbCommand command, string name, object? value, DbType type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.DbType = type;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
     }
 }

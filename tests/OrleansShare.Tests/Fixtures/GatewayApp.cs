@@ -93,6 +93,19 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     }
 
     /// <summary>
+    /// A gateway on a fresh data directory with extra configuration and services configured after the gateway's own
+    /// (as <c>ConfigureTestServices</c> does), e.g. an in-memory trace exporter.
+    /// </summary>
+    public static GatewayApp WithServices(IReadOnlyDictionary<string, string> settings, Action<IServiceCollection> services)
+    {
+        var app = WithSettings(settings);
+        app._services = services;
+        return app;
+    }
+
+    private Action<IServiceCollection>? _services;
+
+    /// <summary>
     /// A gateway on a fresh data directory whose grain-state writes can be made to fail and whose reads are counted
     /// (<see cref="StorageFaults"/>), with extra configuration as <see cref="WithSettings"/> takes it.
     /// </summary>
@@ -106,6 +119,24 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
 
         return app;
     }
+
+    /// <summary>
+    /// A gateway on a fresh data directory whose clock (the <see cref="TimeProvider"/> of the gateway and of its silo's
+    /// grains) is <paramref name="clock"/>, so that a test can move time forward: tokens expire, decisions age.
+    /// </summary>
+    public static GatewayApp WithClock(ShiftedClock clock) => new() { Clock = clock };
+
+    /// <summary>Adds configuration (keys as in appsettings) to a gateway not started yet.</summary>
+    public void Configure(IReadOnlyDictionary<string, string> settings)
+    {
+        foreach (var (key, value) in settings)
+        {
+            _settings[key] = value;
+        }
+    }
+
+    /// <summary>The clock of a gateway made by <see cref="WithClock"/>; null otherwise.</summary>
+    public ShiftedClock? Clock { get; private init; }
 
     /// <summary>The injected storage failures of a gateway made by <see cref="WithStorageFaults"/>; null otherwise.</summary>
     public StorageFaults? StorageFaults { get; private init; }
@@ -197,6 +228,16 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
         if (StorageFaults is { } faults)
         {
             builder.ConfigureTestServices(services => StorageFaults.Install(services, faults));
+        }
+
+        if (Clock is { } clock)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
+        }
+
+        if (_services is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
 
         builder.ConfigureTestServices(services => services.AddSingleton(new OperatorConsole(PrintToConsole)));

@@ -79,6 +79,8 @@ public static partial class HttpAssertions
 
     public static string? NullableStr(this JsonNode node, string property) => node[property]?.GetValue<string>();
 
+    public static long Number(this JsonNode node, string property) => node[property]!.GetValue<long>();
+
     public static Guid Id(this JsonNode node, string property)
     {
         var text = node.Str(property);

@@ -109,10 +109,16 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The silo-to-silo port of silo <paramref name="index"/> (its row in the membership table).</summary>
     public int SiloPort(int index) => _siloPorts[index];
 
-    public HostProcess StartSilo(int index)
+    /// <summary>Starts silo <paramref name="index"/>; <paramref name="extraEnvironment"/> adds settings to this run.</summary>
+    public HostProcess StartSilo(int index, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         EnsureNotRunning(_silos[index], $"silo-{index}");
         var environment = CommonEnvironment();
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
         environment["Cluster__SiloPort"] = Invariant(_siloPorts[index]);
         environment["Cluster__GatewayPort"] = Invariant(_siloGatewayPorts[index]);
         environment["Cluster__AdvertisedAddress"] = "127.0.0.1";

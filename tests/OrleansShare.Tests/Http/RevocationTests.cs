@@ -141,7 +141,7 @@ public sealed class RevocationTests(GatewayApp app)
 
     /// <summary>
     /// Revoke and import of one token sent at once, many times: either the import is 201 and the revoke 409, or the
-    /// revoke 204 and the import 401, never both; the source's log and the partner's sessions say which.
+    /// revoke 204 and the import 401, never both; the source's log, the share ledger and the partner's sessions say which.
     /// </summary>
     [Fact]
     public async Task RevokeAndImportAtOnceExactlyOneWins()
@@ -170,6 +170,8 @@ public sealed class RevocationTests(GatewayApp app)
             };
             importsWon += importWon ? 1 : 0;
             Assert.Equal(importWon, (await app.GetActionsAsync(source, sessionId)).Contains("imported_by_partner"));
+            var listed = Assert.Single(await (await source.Client.GetAsync($"/v3/session/{sessionId}/shares/", Ct)).AssertJsonArrayAsync(HttpStatusCode.OK))!;
+            Assert.Equal(importWon ? "redeemed" : "revoked", listed.Str("state"));
             Assert.Equal(importWon ? HttpStatusCode.Conflict : HttpStatusCode.NoContent, (await RevokeAsync(source, sessionId, share.TokenId)).StatusCode);
             Assert.Equal(importWon ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized,
                 (await app.TryImportAsync(partner, share.Token, partner.KycWorkflowId)).StatusCode);

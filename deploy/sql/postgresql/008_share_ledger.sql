@@ -1,0 +1,177 @@
+-- OrleansShare migration 008 (PostgreSQL): the share ledger (API.md, Share governance).
+--
+-- One row per share token: who minted it for whom, why (purpose), what (scope), with what consent, until when, and
+-- whether and when it was redeemed (and into which session) or revoked. GET /v3/session/{id}/shares/ and
+-- GET /v3/share-ledger/ read it; no grain state holds a growing list of shares.
+--
+-- Kept by the session index trigger, inside the grain write's own transaction: the write that mints, redeems or
+-- revokes a token carries "ledger": {"change": "shared" | "redeemed" | "revoked", ...} in its payload (every other
+-- session write carries null), and the trigger applies it here. Each change is an upsert, so a write repeated (a
+-- retried batch, a redemption finished by the recovery sweep) changes nothing twice.
+--
+-- Rows hold ids, parties, purpose, scope, consent and times, no personal data of the session: deleting a session
+-- leaves its rows (an AML audit trail outlives the record). Rows older than Retention__LedgerDays are purged by every
+-- silo's retention job. Times are unix milliseconds; token_id is text (tokens of early versions have no uuid jti).
+--
+-- Existing sessions' shares, imports and revocations are copied in from their activity logs (sessions deleted before
+-- this migration kept no activity, so their shares are not in the ledger).
+
+CREATE TABLE IF NOT EXISTS share_ledger
+(
+    service_id              varchar(150) NOT NULL,
+    token_id                text         NOT NULL,
+    source_application_id   uuid         NOT NULL,
+    partner_application_id  uuid         NOT NULL,
+    session_id              uuid         NOT NULL,
+    session_kind            text         NOT NULL,
+    purpose                 text         NULL,
+    scope                   text         NULL,
+    consent_obtained_at_ms  bigint       NULL,
+    consent_method          text         NULL,
+    consent_reference       text         NULL,
+    created_at_ms           bigint       NOT NULL,
+    expires_at_ms           bigint       NULL,
+    redeemed_at_ms          bigint       NULL,
+    imported_session_id     uuid         NULL,
+    revoked_at_ms           bigint       NULL,
+    CONSTRAINT pk_share_ledger PRIMARY KEY (service_id, token_id)
+);
+
+CREATE INDEX IF NOT EXISTS ix_share_ledger_outgoing ON share_ledger (service_id, source_application_id, created_at_ms DESC);
+CREATE INDEX IF NOT EXISTS ix_share_ledger_incoming ON share_ledger (service_id, partner_application_id, created_at_ms DESC)
+    WHERE redeemed_at_ms IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ix_share_ledger_session ON share_ledger (service_id, session_id, created_at_ms DESC);
+CREATE INDEX IF NOT EXISTS ix_share_ledger_age ON share_ledger (service_id, created_at_ms);
+
+CREATE OR REPLACE FUNCTION orleansshare_ms(t text) RETURNS bigint
+LANGUAGE sql STABLE AS $fn$
+    SELECT round(extract(epoch FROM t::timestamptz) * 1000)::bigint
+$fn$;
+
+-- Applies one session write's ledger change; doc is the session's payload.
+CREATE OR REPLACE FUNCTION orleansshare_share_ledger_apply(service varchar, doc jsonb, ledger jsonb) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    INSERT INTO share_ledger
+        (service_id, token_id, source_application_id, partner_application_id, session_id, session_kind,
+         purpose, scope, consent_obtained_at_ms, consent_method, consent_reference, created_at_ms, expires_at_ms,
+         redeemed_at_ms, imported_session_id, revoked_at_ms)
+    VALUES
+        (service,
+         ledger ->> 'token_id',
+         (doc ->> 'application_id')::uuid,
+         (ledger ->> 'partner_application_id')::uuid,
+         (doc ->> 'session_id')::uuid,
+         doc ->> 'session_kind',
+         ledger ->> 'purpose',
+         ledger ->> 'scope',
+         orleansshare_ms(ledger #>> '{consent,obtained_at}'),
+         ledger #>> '{consent,method}',
+         ledger #>> '{consent,reference}',
+         orleansshare_ms(ledger ->> 'at'),
+         orleansshare_ms(ledger ->> 'expires_at'),
+         CASE WHEN ledger ->> 'change' = 'redeemed' THEN orleansshare_ms(ledger ->> 'at') END,
+         (ledger ->> 'imported_session_id')::uuid,
+         CASE WHEN ledger ->> 'change' = 'revoked' THEN orleansshare_ms(ledger ->> 'at') END)
+    ON CONFLICT (service_id, token_id) DO UPDATE SET
+        redeemed_at_ms      = COALESCE(share_ledger.redeemed_at_ms, EXCLUDED.redeemed_at_ms),
+        imported_session_id = COALESCE(share_ledger.imported_session_id, EXCLUDED.imported_session_id),
+        revoked_at_ms       = CASE WHEN EXCLUDED.redeemed_at_ms IS NOT NULL THEN NULL
+                                   ELSE COALESCE(share_ledger.revoked_at_ms, EXCLUDED.revoked_at_ms) END
+    WHERE ledger ->> 'change' <> 'shared';
+END
+$fn$;
+
+-- The session index trigger, now also applying ledger changes (migration 007's, plus the ledger).
+CREATE OR REPLACE FUNCTION orleansshare_session_index_sync() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    doc    jsonb := convert_from(NEW.payloadbinary, 'UTF8')::jsonb;
+    ledger jsonb := doc -> 'ledger';
+BEGIN
+    IF COALESCE((doc ->> 'deleted')::boolean, false) THEN
+        DELETE FROM session_index
+        WHERE service_id = NEW.serviceid AND session_id = (doc ->> 'session_id')::uuid;
+    ELSE
+        INSERT INTO session_index
+            (service_id, application_id, session_id, session_number, session_kind, status,
+             vendor_data, workflow_id, created_at_ms)
+        VALUES
+            (NEW.serviceid,
+             (doc ->> 'application_id')::uuid,
+             (doc ->> 'session_id')::uuid,
+             (doc ->> 'session_number')::bigint,
+             doc ->> 'session_kind',
+             doc ->> 'status',
+             doc ->> 'vendor_data',
+             (doc ->> 'workflow_id')::uuid,
+             round(extract(epoch FROM (doc ->> 'created_at')::timestamptz) * 1000)::bigint)
+        ON CONFLICT (service_id, session_id) DO UPDATE SET
+            application_id = EXCLUDED.application_id,
+            session_number = EXCLUDED.session_number,
+            session_kind   = EXCLUDED.session_kind,
+            status         = EXCLUDED.status,
+            vendor_data    = EXCLUDED.vendor_data,
+            workflow_id    = EXCLUDED.workflow_id,
+            created_at_ms  = EXCLUDED.created_at_ms
+        -- Most session writes (an audit entry, a review comment) change nothing the index holds: keep the row as it is.
+        WHERE (session_index.application_id, session_index.session_number, session_index.session_kind, session_index.status,
+               session_index.vendor_data, session_index.workflow_id, session_index.created_at_ms)
+              IS DISTINCT FROM
+              (EXCLUDED.application_id, EXCLUDED.session_number, EXCLUDED.session_kind, EXCLUDED.status,
+               EXCLUDED.vendor_data, EXCLUDED.workflow_id, EXCLUDED.created_at_ms);
+    END IF;
+
+    IF doc ->> 'pending_redemption' IS NOT NULL THEN
+        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+        VALUES (NEW.serviceid, doc ->> 'pending_redemption', 'source', (doc ->> 'session_id')::uuid, NULL,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF doc ->> 'completed_redemption' IS NOT NULL THEN
+        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+        VALUES (NEW.serviceid, doc ->> 'completed_redemption', 'clone', (doc ->> 'shared_from_session')::uuid,
+                (doc ->> 'session_id')::uuid, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF jsonb_typeof(ledger) = 'object' THEN
+        PERFORM orleansshare_share_ledger_apply(NEW.serviceid, doc, ledger);
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+-- Shares, imports and revocations recorded before this migration, from the sessions' activity logs.
+INSERT INTO share_ledger
+    (service_id, token_id, source_application_id, partner_application_id, session_id, session_kind,
+     created_at_ms, expires_at_ms)
+SELECT s.serviceid, e -> 'details' ->> 'token_id', (d ->> 'application_id')::uuid,
+       (e -> 'details' ->> 'for_application_id')::uuid, (d ->> 'session_id')::uuid, d ->> 'session_kind',
+       orleansshare_ms(e ->> 'created_at'), orleansshare_ms(e -> 'details' ->> 'expires_at')
+FROM orleansstorage s
+CROSS JOIN LATERAL (SELECT convert_from(s.payloadbinary, 'UTF8')::jsonb AS d) p
+CROSS JOIN LATERAL jsonb_array_elements(COALESCE(d -> 'activity', '[]'::jsonb)) e
+WHERE s.graintypestring = 'session' AND s.payloadbinary IS NOT NULL
+  AND e ->> 'action' = 'shared' AND e -> 'details' ->> 'token_id' IS NOT NULL
+ON CONFLICT DO NOTHING;
+
+UPDATE share_ledger l SET redeemed_at_ms = x.at_ms, imported_session_id = x.imported
+FROM (
+    SELECT s.serviceid AS service_id, e -> 'details' ->> 'token_id' AS token_id, orleansshare_ms(e ->> 'created_at') AS at_ms,
+           (e -> 'details' ->> 'partner_session_id')::uuid AS imported
+    FROM orleansstorage s
+    CROSS JOIN LATERAL (SELECT convert_from(s.payloadbinary, 'UTF8')::jsonb AS d) p
+    CROSS JOIN LATERAL jsonb_array_elements(COALESCE(d -> 'activity', '[]'::jsonb)) e
+    WHERE s.graintypestring = 'session' AND s.payloadbinary IS NOT NULL AND e ->> 'action' = 'imported_by_partner'
+) x
+WHERE l.service_id = x.service_id AND l.token_id = x.token_id;
+
+UPDATE share_ledger l SET revoked_at_ms = orleansshare_ms(x.revoked_at)
+FROM (
+    SELECT s.serviceid AS service_id, r.key AS token_id, r.value #>> '{}' AS revoked_at
+    FROM orleansstorage s
+    CROSS JOIN LATERAL (SELECT convert_from(s.payloadbinary, 'UTF8')::jsonb AS d) p
+    CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(d -> 'revoked_tokens') = 'object' THEN d -> 'revoked_tokens' ELSE '{}'::jsonb END) r
+    WHERE s.graintypestring = 'session' AND s.payloadbinary IS NOT NULL
+) x
+WHERE l.service_id = x.service_id AND l.token_id = x.token_id AND l.redeemed_at_ms IS NULL;

@@ -1,0 +1,291 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+
+namespace OrleansShare.Silo.Storage;
+
+/// <summary>
+/// The webhook outbox: <c>webhook_event</c> (rows the session trigger inserts with each status change) and
+/// <c>webhook_delivery</c> (one row per event and destination, with its attempts). The dispatcher of every silo fans
+/// events out, claims due deliveries under a lease and records each attempt; the delivery log reads it. Every query is
+/// scoped to the database's ServiceId, and a session's events and deliveries are handled in sequence order.
+/// </summary>
+public sealed class WebhookOutbox(Database database)
+{
+    // An event waits while its session has an earlier event not yet fanned out.
+    private const string ListEventsSql = """
+        SELECT w.event_id, w.application_id, w.session_id, w.sequence, w.event_type, w.status, w.occurred_at_ms
+        FROM webhook_event w
+        WHERE w.service_id = @ServiceId
+          AND NOT EXISTS (SELECT 1 FROM webhook_event p
+                          WHERE p.service_id = w.service_id AND p.session_id = w.session_id AND p.sequence < w.sequence)
+        ORDER BY w.recorded_at_ms
+        LIMIT @Limit;
+        """;
+
+    // A delivery is due when its time has come, no silo holds its lease, its destination has no earlier pending delivery
+    // of the same session, and its destination has fewer than @PerDestination deliveries in flight. The outer conditions
+    // are checked again on the locked row, so two silos never claim the same delivery.
+    private const string ClaimSql = """
+        UPDATE webhook_delivery
+        SET lease_until_ms = @LeaseUntilMs
+        WHERE service_id = @ServiceId
+          AND state = 'pending'
+          AND lease_until_ms <= @NowMs
+          AND (event_id, destination_id) IN (
+            SELECT c.event_id, c.destination_id FROM (
+                SELECT w.event_id, w.destination_id, w.next_attempt_at_ms,
+                       ROW_NUMBER() OVER (PARTITION BY w.destination_id ORDER BY w.next_attempt_at_ms, w.sequence) AS rn
+                FROM webhook_delivery w
+                WHERE w.service_id = @ServiceId AND w.state = 'pending'
+                  AND w.next_attempt_at_ms <= @NowMs AND w.lease_until_ms <= @NowMs
+                  AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
+                                  WHERE p.service_id = w.service_id AND p.destination_id = w.destination_id
+                                    AND p.session_id = w.session_id AND p.state = 'pending' AND p.sequence < w.sequence)
+            ) c
+            WHERE c.rn + (SELECT COUNT(*) FROM webhook_delivery b
+                          WHERE b.service_id = @ServiceId AND b.destination_id = c.destination_id
+                            AND b.state = 'pending' AND b.lease_until_ms > @NowMs) <= @PerDestination
+            ORDER BY c.next_attempt_at_ms
+            LIMIT @Limit)
+        RETURNING event_id, destination_id, application_id, session_id, sequence, event_type, status, occurred_at_ms, attempts, created_at_ms;
+        """;
+
+    private const string RecordAttemptSql = """
+        UPDATE webhook_delivery
+        SET state = @State, attempts = attempts + 1, last_status_code = @StatusCode, last_error = @Error,
+            next_attempt_at_ms = @NextAttemptAtMs, lease_until_ms = 0, updated_at_ms = @NowMs
+        WHERE service_id = @ServiceId AND event_id = @EventId AND destination_id = @DestinationId;
+        """;
+
+    private const string RemoveSettledSql = """
+        DELETE FROM webhook_delivery WHERE service_id = @ServiceId AND state <> 'pending' AND updated_at_ms < @BeforeMs;
+        """;
+
+    private const string LogSql = """
+        SELECT COUNT(*) FROM webhook_delivery
+        WHERE service_id = @ServiceId AND application_id = @ApplicationId AND destination_id = @DestinationId;
+
+        SELECT event_id, session_id, event_type, status, state, attempts, last_status_code, next_attempt_at_ms,
+               created_at_ms, updated_at_ms
+        FROM webhook_delivery
+        WHERE service_id = @ServiceId AND application_id = @ApplicationId AND destination_id = @DestinationId
+        ORDER BY created_at_ms DESC, sequence DESC
+        LIMIT @Limit OFFSET @Offset;
+        """;
+
+    /// <summary>Rows of one multi-row insert: 13 parameters each stays far below SQLite's limit of 32,766.</summary>
+    private const int InsertChunk = 200;
+
+    /// <summary>The oldest events ready to fan out (none of an earlier event of the same session).</summary>
+    public async Task<IReadOnlyList<OutboxEvent>> ListEventsAsync(int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = ListEventsSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "Limit", limit, DbType.Int32);
+
+        var events = new List<OutboxEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            events.Add(new OutboxEvent(
+                ReadGuid(reader, 0), ReadGuid(reader, 1), ReadGuid(reader, 2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5),
+                reader.GetInt64(6)));
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// In one transaction: removes <paramref name="events"/> from the outbox and inserts the deliveries of those this
+    /// call removed (an event another silo fanned out meanwhile is left to it). Returns the deliveries inserted.
+    /// </summary>
+    public async Task<int> FanOutAsync(IReadOnlyList<OutboxEvent> events, Func<OutboxEvent, IReadOnlyList<Guid>> destinations, long nowMs, CancellationToken ct)
+    {
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        var removed = new HashSet<Guid>();
+        await using (var delete = connection.CreateCommand())
+        {
+            delete.Transaction = transaction;
+            var ids = new StringBuilder();
+            for (var i = 0; i < events.Count; i++)
+            {
+                ids.Append(i == 0 ? "" : ", ").Append("@E").Append(i);
+                AddGuid(delete, $"E{i}", events[i].EventId);
+            }
+
+            delete.CommandText = $"DELETE FROM webhook_event WHERE service_id = @ServiceId AND event_id IN ({ids}) RETURNING event_id;";
+            AddParameter(delete, "ServiceId", database.ServiceId, DbType.String);
+            await using var reader = await delete.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                removed.Add(ReadGuid(reader, 0));
+            }
+        }
+
+        var rows = events.Where(e => removed.Contains(e.EventId)).SelectMany(e => destinations(e).Select(d => (Event: e, DestinationId: d))).ToList();
+        foreach (var chunk in rows.Chunk(InsertChunk))
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            var values = new StringBuilder();
+            AddParameter(insert, "ServiceId", database.ServiceId, DbType.String);
+            AddParameter(insert, "NowMs", nowMs, DbType.Int64);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (e, destinationId) = chunk[i];
+                values.Append(i == 0 ? "" : ",\n").Append(CultureInfo.InvariantCulture,
+                    $"(@ServiceId, @E{i}, @D{i}, @A{i}, @S{i}, @Q{i}, @T{i}, @St{i}, @O{i}, 'pending', 0, @NowMs, 0, @NowMs, @NowMs)");
+                AddGuid(insert, $"E{i}", e.EventId);
+                AddGuid(insert, $"D{i}", destinationId);
+                AddGuid(insert, $"A{i}", e.ApplicationId);
+                AddGuid(insert, $"S{i}", e.SessionId);
+                AddParameter(insert, $"Q{i}", e.Sequence, DbType.Int64);
+                AddParameter(insert, $"T{i}", e.EventType, DbType.String);
+                AddParameter(insert, $"St{i}", e.Status, DbType.String);
+                AddParameter(insert, $"O{i}", e.OccurredAtMs, DbType.Int64);
+            }
+
+            insert.CommandText = $"""
+                INSERT INTO webhook_delivery
+                    (service_id, event_id, destination_id, application_id, session_id, sequence, event_type, status, occurred_at_ms,
+                     state, attempts, next_attempt_at_ms, lease_until_ms, created_at_ms, updated_at_ms)
+                VALUES {values}
+                ON CONFLICT DO NOTHING;
+                """;
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    /// <summary>Claims up to <paramref name="limit"/> due deliveries until <paramref name="leaseUntilMs"/>.</summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int limit, int perDestination, long nowMs, long leaseUntilMs, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = ClaimSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "NowMs", nowMs, DbType.Int64);
+        AddParameter(command, "LeaseUntilMs", leaseUntilMs, DbType.Int64);
+        AddParameter(command, "PerDestination", perDestination, DbType.Int32);
+        AddParameter(command, "Limit", limit, DbType.Int32);
+
+        var claimed = new List<ClaimedDelivery>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            claimed.Add(new ClaimedDelivery(
+                ReadGuid(reader, 0), ReadGuid(reader, 1), ReadGuid(reader, 2), ReadGuid(reader, 3), reader.GetInt64(4), reader.GetString(5),
+                reader.GetString(6), reader.GetInt64(7), reader.GetInt32(8), reader.GetInt64(9)));
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Records an attempt of a claimed delivery and releases its lease.</summary>
+    public async Task RecordAttemptAsync(ClaimedDelivery delivery, DeliveryAttempt attempt, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = RecordAttemptSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddGuid(command, "EventId", delivery.EventId);
+        AddGuid(command, "DestinationId", delivery.DestinationId);
+        AddParameter(command, "State", attempt.State, DbType.String);
+        AddParameter(command, "StatusCode", attempt.StatusCode, DbType.Int32);
+        AddParameter(command, "Error", attempt.Error, DbType.String);
+        AddParameter(command, "NextAttemptAtMs", attempt.NextAttemptAtMs, DbType.Int64);
+        AddParameter(command, "NowMs", attempt.AtMs, DbType.Int64);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes delivered and failed deliveries last touched before <paramref name="beforeMs"/>.</summary>
+    public async Task<int> RemoveSettledAsync(long beforeMs, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = RemoveSettledSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "BeforeMs", beforeMs, DbType.Int64);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The delivery log of one destination of one application, newest first.</summary>
+    public async Task<IndexPage<DeliveryLogEntry>> ListDeliveriesAsync(Guid applicationId, Guid destinationId, int limit, int offset, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = LogSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddGuid(command, "ApplicationId", applicationId);
+        AddGuid(command, "DestinationId", destinationId);
+        AddParameter(command, "Limit", limit, DbType.Int32);
+        AddParameter(command, "Offset", offset, DbType.Int32);
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        long count = 0;
+        if (await reader.ReadAsync(ct))
+        {
+            count = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+        }
+
+        await reader.NextResultAsync(ct);
+        var results = new List<DeliveryLogEntry>();
+        while (await reader.ReadAsync(ct))
+        {
+            var state = reader.GetString(4);
+            results.Add(new DeliveryLogEntry(
+                EventId: ReadGuid(reader, 0),
+                SessionId: ReadGuid(reader, 1),
+                EventType: reader.GetString(2),
+                Status: reader.GetString(3),
+                State: state,
+                Attempts: reader.GetInt32(5),
+                LastStatusCode: reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                NextAttemptAt: state == DeliveryStates.Pending ? DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)) : null,
+                CreatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+                UpdatedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9))));
+        }
+
+        return new IndexPage<DeliveryLogEntry>(count, results);
+    }
+
+    // PostgreSQL stores uuids natively; SQLite stores them as lower-case text (a Guid parameter would bind as a blob).
+    private void AddGuid(DbCommand command, string name, Guid value)
+    {
+        if (database.Kind == DatabaseKind.PostgreSql)
+        {
+            AddParameter(command, name, value, DbType.Guid);
+        }
+        else
+        {
+            AddParameter(command, name, value.ToString("D", CultureInfo.InvariantCulture), DbType.String);
+        }
+    }
+
+    private Guid ReadGuid(DbDataReader reader, int ordinal) =>
+        database.Kind == DatabaseKind.PostgreSql
+            ? reader.GetGuid(ordinal)
+            : Guid.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture);
+
+    private static void AddParameter(DbCommand command, string name, object? value, DbType type)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.DbType = type;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}

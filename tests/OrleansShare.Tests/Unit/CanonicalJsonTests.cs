@@ -1,0 +1,94 @@
+using System.Text;
+using OrleansShare.Silo.Webhooks;
+using OrleansShare.Tests.Fixtures;
+
+namespace OrleansShare.Tests.Unit;
+
+/// <summary>
+/// The canonical form webhook bodies are sent and signed in: keys sorted recursively, numbers as JavaScript writes
+/// them, raw UTF-8, no spaces. Checked against hand-written expectations and against Node.js's own JSON.stringify.
+/// </summary>
+public sealed class CanonicalJsonTests
+{
+    /// <summary>Nested objects in reverse key order, the floats of the issue, non-ASCII and emoji, arrays of objects.</summary>
+    private const string EdgeCases = """
+        {
+          "z_last": {"y": {"b": 2, "a": 1}, "x": [ {"k2": "v", "k1": null}, {"b": [3, 2, 1], "a": {}} ]},
+          "score": 89.90,
+          "one": 1.0,
+          "latitude": 37.4237349802915,
+          "name": "Zoë Müller-Española, 東京 😀",
+          "escapes": "quote \" backslash \\ slash / tab \t nl \n bell \u0007 del \u007f sep \u2028",
+          "numbers": [0, -0.0, 1e21, 1e20, 1.5e-7, 0.000001, 123456789012345678901, -2.50, 1E2, 5e-324, 1.7976931348623157e308],
+          "empty": {"a": [], "b": {}},
+          "booleans": [true, false, null],
+          "10": "ten", "9": "nine", "b": "bee", "01": "zero-one", "A": "upper"
+        }
+        """;
+
+    private const string EdgeCasesCanonical =
+        "{\"9\":\"nine\",\"10\":\"ten\",\"01\":\"zero-one\",\"A\":\"upper\",\"b\":\"bee\",\"booleans\":[true,false,null],"
+        + "\"empty\":{\"a\":[],\"b\":{}},"
+        + "\"escapes\":\"quote \\\" backslash \\\\ slash / tab \\t nl \\n bell \\u0007 del \u007f sep \u2028\","
+        + "\"latitude\":37.4237349802915,\"name\":\"Zoë Müller-Española, 東京 😀\","
+        + "\"numbers\":[0,0,1e+21,100000000000000000000,1.5e-7,0.000001,123456789012345680000,-2.5,100,5e-324,1.7976931348623157e+308],"
+        + "\"one\":1,\"score\":89.9,"
+        + "\"z_last\":{\"x\":[{\"k1\":null,\"k2\":\"v\"},{\"a\":{},\"b\":[3,2,1]}],\"y\":{\"a\":1,\"b\":2}}}";
+
+    [Fact]
+    public void EdgeCasesComeOutAsJavaScriptWritesThem()
+    {
+        var canonical = CanonicalJson.Canonicalize(EdgeCases);
+
+        Assert.Equal(EdgeCasesCanonical, Encoding.UTF8.GetString(canonical));
+    }
+
+    [Fact]
+    public async Task NodeJsonStringifyOfTheSortedParseGivesTheSameBytes()
+    {
+        var canonical = CanonicalJson.Canonicalize(EdgeCases);
+
+        var reference = await NodeJson.CanonicalAsync(Encoding.UTF8.GetBytes(EdgeCases));
+
+        Assert.Equal(NodeJson.Text(reference), Encoding.UTF8.GetString(canonical));
+        Assert.Equal(reference, canonical);
+    }
+
+    [Fact]
+    public void CanonicalFormIsAFixedPoint()
+    {
+        var once = CanonicalJson.Canonicalize(EdgeCases);
+
+        Assert.Equal(once, CanonicalJson.Canonicalize(once));
+    }
+
+    [Theory]
+    [InlineData(89.90, "89.9")]
+    [InlineData(1.0, "1")]
+    [InlineData(37.4237349802915, "37.4237349802915")]
+    [InlineData(0.1 + 0.2, "0.30000000000000004")]
+    [InlineData(-0.0, "0")]
+    [InlineData(1e21, "1e+21")]
+    [InlineData(1e-7, "1e-7")]
+    [InlineData(123e-20, "1.23e-18")]
+    [InlineData(0.000001, "0.000001")]
+    [InlineData(100.0, "100")]
+    [InlineData(-1234.5678, "-1234.5678")]
+    public void NumbersAreWrittenAsJavaScriptWritesThem(double value, string expected)
+    {
+        Assert.Equal(expected, CanonicalJson.FormatNumber(value));
+    }
+
+    [Fact]
+    public void SignatureIsTheLowercaseHexHmacOfTheCanonicalBytes()
+    {
+        var body = CanonicalJson.Canonicalize("""{"b": 1.50, "a": "é"}""");
+
+        var signature = WebhookSignature.Sign("secret-key", body);
+
+        var webhook = new ReceivedWebhook(new Dictionary<string, string> { ["X-Signature-V2"] = signature }, body);
+        Assert.True(WebhookVerifier.IsSignedBy(webhook, "secret-key"));
+        Assert.False(WebhookVerifier.IsSignedBy(webhook, "another-key"));
+        Assert.Matches("^[0-9a-f]{64}$", signature);
+    }
+}
