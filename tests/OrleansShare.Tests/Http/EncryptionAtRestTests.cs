@@ -13,6 +13,7 @@ namespace OrleansShare.Tests.Http;
 /// source and clone read exactly what was sent; the generated master key is kept owner-only and survives restarts;
 /// rotation (add a key, restart) keeps old rows readable and seals new ones under the new key.
 /// </summary>
+[Trait("Layer", "Http")]
 public sealed class EncryptionAtRestTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

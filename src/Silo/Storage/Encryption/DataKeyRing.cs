@@ -29,7 +29,7 @@ public sealed class DataKeyRing
     private readonly DataKeyStore _store;
     private readonly string _serviceId;
     private readonly ConcurrentDictionary<(Guid Application, string Kid), byte[]> _keys = new();
-    private readonly Lock _loading = new();
+    private readonly ConcurrentDictionary<(Guid Application, string Kid), Lock> _loading = new();
 
     internal DataKeyRing(MasterKeys masterKeys, DataKeyStore store, string serviceId)
     {
@@ -72,9 +72,10 @@ public sealed class DataKeyRing
                 + $"set Storage__EncryptionKeys__{kid} again (every key that stored rows still use must stay configured).");
         }
 
-        // Misses are rare (once per application and master key); one at a time keeps racing callers of one silo from
-        // each creating a key. Silos race through the database (ON CONFLICT DO NOTHING, then read back).
-        lock (_loading)
+        // Misses are rare (once per application and master key); one caller per key at a time keeps racing callers of
+        // one silo from each creating it, while other applications' misses go on (a database that does not answer
+        // holds only the callers of that key). Silos race through the database (ON CONFLICT DO NOTHING, then read back).
+        lock (_loading.GetOrAdd((applicationId, kid), _ => new Lock()))
         {
             if (_keys.TryGetValue((applicationId, kid), out key))
             {
@@ -99,6 +100,7 @@ public sealed class DataKeyRing
 
             key = Unwrap(masterKey, applicationId, kid, wrapped);
             _keys[(applicationId, kid)] = key;
+            _loading.TryRemove((applicationId, kid), out _);
             return key;
         }
     }
