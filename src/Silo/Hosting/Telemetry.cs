@@ -36,7 +36,8 @@ public static class Telemetry
         configuration.GetValue<bool?>("Telemetry:Tracing")
         ?? (!string.IsNullOrWhiteSpace(configuration[OtlpEndpoint]) || !string.IsNullOrWhiteSpace(configuration[OtlpTracesEndpoint]));
 
-    private static bool OtlpConfigured(IConfiguration configuration) =>
+    /// <summary>Whether an OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or its traces-only variant).</summary>
+    public static bool OtlpConfigured(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[OtlpEndpoint]) || !string.IsNullOrWhiteSpace(configuration[OtlpTracesEndpoint]);
 
     /// <summary>
