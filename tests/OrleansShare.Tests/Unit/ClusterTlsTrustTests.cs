@@ -47,6 +47,21 @@ public sealed class ClusterTlsTrustTests : IDisposable
     }
 
     [Fact]
+    public void APkcs12FileWithItsPasswordIsLoaded()
+    {
+        Directory.CreateDirectory(_directory);
+        using var issued = _cluster.Issue("pfx");
+        var path = Path.Combine(_directory, "cluster.pfx");
+        File.WriteAllBytes(path, issued.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "secret-of-the-test"));
+
+        var trust = ClusterTls.PeerTrust.Load(new ClusterTlsOptions { CertificatePath = path, CertificatePassword = "secret-of-the-test" });
+
+        Assert.True(trust.Certificate.HasPrivateKey);
+        Assert.Equal(issued.Thumbprint, trust.Certificate.Thumbprint);
+        Assert.Throws<OptionsValidationException>(() => ClusterTls.PeerTrust.Load(new ClusterTlsOptions { CertificatePath = path, CertificatePassword = "wrong" }));
+    }
+
+    [Fact]
     public void AMissingCertificateStopsTheStartNamingTheSetting()
     {
         var options = new ClusterTlsOptions { CertificatePath = Path.Combine(_directory, "missing.crt") };
