@@ -24,7 +24,11 @@ public static class Program
         var database = OrleansShareHosting.CreateDatabase(builder.Configuration, cluster);
         builder.Services.AddOrleansShareDatabase(database);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = OrleansShareHosting.ShutdownTimeout);
-        builder.AddOrleansShareTelemetry("orleansshare-silo");
+        if (Telemetry.OtlpConfigured(builder.Configuration))
+        {
+            // A dedicated silo serves no HTTP, so no /metrics: its meters and spans leave over OTLP, or not at all.
+            builder.AddOrleansShareTelemetry("orleansshare-silo");
+        }
         builder.UseOrleans(silo => silo.ConfigureOrleansShareSilo(builder.Configuration, cluster, database));
 
         using var host = builder.Build();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,7 +37,8 @@ public static class Telemetry
         configuration.GetValue<bool?>("Telemetry:Tracing")
         ?? (!string.IsNullOrWhiteSpace(configuration[OtlpEndpoint]) || !string.IsNullOrWhiteSpace(configuration[OtlpTracesEndpoint]));
 
-    private static bool OtlpConfigured(IConfiguration configuration) =>
+    /// <summary>Whether an OTLP endpoint is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or its traces-only variant).</summary>
+    public static bool OtlpConfigured(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration[OtlpEndpoint]) || !string.IsNullOrWhiteSpace(configuration[OtlpTracesEndpoint]);
 
     /// <summary>
@@ -56,11 +58,12 @@ public static class Telemetry
             {
                 m.AddMeter(OrleansMeter, SourceName).AddRuntimeInstrumentation();
 
-                // Our meter is made with this host's scope (MeterScope.CreateMeter): a provider reads only the instruments
-                // of its own host, so two hosts in one process (tests) never count each other's calls.
-                m.AddView(instrument => instrument.Meter.Name == SourceName && !ReferenceEquals(instrument.Meter.Scope, scope)
-                    ? MetricStreamConfiguration.Drop
-                    : null);
+                // Meters of one host only: ours is made with this host's MeterScope, ASP.NET Core's (and any other made by
+                // an IMeterFactory) with this host's factory. Two hosts in one process (tests) make meters of the same
+                // names; a provider that took the other's would count its calls, or lose a series when the other stops.
+                var own = new OwnMeterFactory();
+                m.AddInstrumentation(services => own.Capture(services.GetRequiredService<IMeterFactory>()));
+                m.AddView(instrument => own.Admits(instrument.Meter, scope) ? null : MetricStreamConfiguration.Drop);
                 metrics?.Invoke(m);
                 if (otlp)
                 {
@@ -90,4 +93,23 @@ public static class Telemetry
 
     /// <summary>Our activity source: spans are made only when tracing is on (a listener is attached).</summary>
     public static readonly ActivitySource Activities = new(SourceName);
+
+    /// <summary>The meter factory of this host, taken when its metrics provider is built.</summary>
+    private sealed class OwnMeterFactory
+    {
+        private IMeterFactory? _factory;
+
+        public OwnMeterFactory Capture(IMeterFactory factory)
+        {
+            _factory = factory;
+            return this;
+        }
+
+        public bool Admits(Meter meter, MeterScope scope) => meter.Scope switch
+        {
+            MeterScope other => ReferenceEquals(other, scope),
+            IMeterFactory factory => _factory is null || ReferenceEquals(factory, _factory),
+            _ => true,
+        };
+    }
 }

@@ -10,8 +10,15 @@ namespace OrleansShare.Tests.Deploy;
 /// <c>dotnet publish</c> the image build would fail fails here. The published hosts are the files the Kubernetes
 /// manifests start.
 /// </summary>
+[Collection(Name)]
 public sealed partial class DockerfilePublishTests
 {
+    /// <summary>
+    /// Two Release publishes take both of CI's cores for a minute or two: they run alone, after the parallel collections,
+    /// so that the timing of no other test depends on them.
+    /// </summary>
+    public const string Name = "Dockerfile publish (alone)";
+
     [Fact]
     public async Task TheBuildStagePublishesTheHostsTheManifestsStart()
     {
@@ -147,3 +154,6 @@ public sealed partial class DockerfilePublishTests
     [GeneratedRegex(@"^([A-Z]+)\s+(.*)$")]
     private static partial Regex Instruction();
 }
+
+[CollectionDefinition(DockerfilePublishTests.Name, DisableParallelization = true)]
+public sealed class DockerfilePublishCollection;

@@ -108,6 +108,30 @@ public sealed partial class MetricsTests(GatewayApp app)
         Assert.Equal(imports, Moved("orleansshare_import_duration_seconds_count"));
     }
 
+    [Fact]
+    public async Task TheGrafanaDashboardQueriesMetricsTheGatewayServes()
+    {
+        // One share and one import, so that every series of ours has a point.
+        var source = await app.CreateApplicationAsync();
+        var partner = await app.CreateApplicationAsync();
+        await app.ImportAsync(partner, await app.ShareAsync(source, await app.CreateVerifiedSessionAsync(source), partner.ApplicationId));
+        var served = (await ScrapeAsync()).Names();
+
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(
+            Path.Combine(ProcessCluster.RepositoryRoot, "deploy", "grafana", "orleansshare.json"), Ct))!;
+        var queried = dashboard["panels"]!.AsArray()
+            .SelectMany(panel => panel!["targets"]!.AsArray().Select(t => t!["expr"]!.GetValue<string>()))
+            .SelectMany(expr => MetricName().Matches(expr).Select(m => m.Value))
+            .Where(name => !name.StartsWith("orleansshare_webhook_", StringComparison.Ordinal)) // webhooks are not built yet
+            .ToHashSet();
+
+        Assert.Contains("orleansshare_imports_total", queried);
+        Assert.All(queried, name => Assert.Contains(name, served));
+    }
+
+    [GeneratedRegex(@"\b(orleansshare|orleans|http_server|dotnet|kestrel)_[a-z0-9_]+")]
+    private static partial Regex MetricName();
+
     private async Task<Scrape> ScrapeAsync()
     {
         var response = await app.Anonymous.GetAsync("/metrics", Ct);
@@ -124,6 +148,13 @@ public sealed partial class MetricsTests(GatewayApp app)
             .Where(m => m.Success && m.Groups["name"].Value == name
                 && labels.All(l => m.Groups["labels"].Value.Split(',').Contains($"{l.Name}=\"{l.Value}\"")))
             .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
+
+        /// <summary>The names of every series, as queried (with their <c>_bucket</c>, <c>_count</c>, <c>_sum</c>).</summary>
+        public HashSet<string> Names() => text.Split('\n')
+            .Select(line => Series().Match(line))
+            .Where(m => m.Success)
+            .Select(m => m.Groups["name"].Value)
+            .ToHashSet();
 
         [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})?\s+(?<value>\S+)")]
         private static partial Regex Series();
