@@ -4,7 +4,7 @@
 -- whether and when it was redeemed (and into which session) or revoked. GET /v3/session/{id}/shares/ and
 -- GET /v3/share-ledger/ read it; no grain state holds a growing list of shares.
 --
--- Kept by the session index trigger, inside the grain write's own transaction: the write that mints, redeems or
+-- Kept by the session storage trigger (its function as migration 009 defines it), inside the grain write's own transaction: the write that mints, redeems or
 -- revokes a token carries "ledger": {"change": "shared" | "redeemed" | "revoked", ...} in its payload (every other
 -- session write carries null), and the trigger applies it here. Each change is an upsert, so a write repeated (a
 -- retried batch, a redemption finished by the recovery sweep) changes nothing twice.
@@ -90,64 +90,10 @@ BEGIN
 END
 $fn$;
 
--- The session index trigger, now also applying ledger changes (migration 007's, plus the ledger).
-CREATE OR REPLACE FUNCTION orleansshare_session_index_sync() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    doc    jsonb := convert_from(NEW.payloadbinary, 'UTF8')::jsonb;
-    ledger jsonb := doc -> 'ledger';
-BEGIN
-    IF COALESCE((doc ->> 'deleted')::boolean, false) THEN
-        DELETE FROM session_index
-        WHERE service_id = NEW.serviceid AND session_id = (doc ->> 'session_id')::uuid;
-    ELSE
-        INSERT INTO session_index
-            (service_id, application_id, session_id, session_number, session_kind, status,
-             vendor_data, workflow_id, created_at_ms)
-        VALUES
-            (NEW.serviceid,
-             (doc ->> 'application_id')::uuid,
-             (doc ->> 'session_id')::uuid,
-             (doc ->> 'session_number')::bigint,
-             doc ->> 'session_kind',
-             doc ->> 'status',
-             doc ->> 'vendor_data',
-             (doc ->> 'workflow_id')::uuid,
-             round(extract(epoch FROM (doc ->> 'created_at')::timestamptz) * 1000)::bigint)
-        ON CONFLICT (service_id, session_id) DO UPDATE SET
-            application_id = EXCLUDED.application_id,
-            session_number = EXCLUDED.session_number,
-            session_kind   = EXCLUDED.session_kind,
-            status         = EXCLUDED.status,
-            vendor_data    = EXCLUDED.vendor_data,
-            workflow_id    = EXCLUDED.workflow_id,
-            created_at_ms  = EXCLUDED.created_at_ms
-        -- Most session writes (an audit entry, a review comment) change nothing the index holds: keep the row as it is.
-        WHERE (session_index.application_id, session_index.session_number, session_index.session_kind, session_index.status,
-               session_index.vendor_data, session_index.workflow_id, session_index.created_at_ms)
-              IS DISTINCT FROM
-              (EXCLUDED.application_id, EXCLUDED.session_number, EXCLUDED.session_kind, EXCLUDED.status,
-               EXCLUDED.vendor_data, EXCLUDED.workflow_id, EXCLUDED.created_at_ms);
-    END IF;
+-- The session trigger function calls orleansshare_share_ledger_apply for a write that carries a ledger change: it is
+-- replaced, with that call, by migration 009 (which adds the webhook events to the same function), so that a write's
+-- payload is still parsed once. The two migrations are applied together, before any grain writes.
 
-    IF doc ->> 'pending_redemption' IS NOT NULL THEN
-        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
-        VALUES (NEW.serviceid, doc ->> 'pending_redemption', 'source', (doc ->> 'session_id')::uuid, NULL,
-                (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    IF doc ->> 'completed_redemption' IS NOT NULL THEN
-        INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
-        VALUES (NEW.serviceid, doc ->> 'completed_redemption', 'clone', (doc ->> 'shared_from_session')::uuid,
-                (doc ->> 'session_id')::uuid, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
-        ON CONFLICT DO NOTHING;
-    END IF;
-    IF jsonb_typeof(ledger) = 'object' THEN
-        PERFORM orleansshare_share_ledger_apply(NEW.serviceid, doc, ledger);
-    END IF;
-    RETURN NULL;
-END
-$fn$;
 
 -- Shares, imports and revocations recorded before this migration, from the sessions' activity logs.
 INSERT INTO share_ledger
