@@ -4,7 +4,7 @@
 -- whether and when it was redeemed (and into which session) or revoked. GET /v3/session/{id}/shares/ and
 -- GET /v3/share-ledger/ read it; no grain state holds a growing list of shares.
 --
--- Kept by the session storage trigger (its function as migration 009 defines it), inside the grain write's own transaction: the write that mints, redeems or
+-- Kept by the session storage trigger (its function as migration 011 defines it), inside the grain write's own transaction: the write that mints, redeems or
 -- revokes a token carries "ledger": {"change": "shared" | "redeemed" | "revoked", ...} in its payload (every other
 -- session write carries null), and the trigger applies it here. Each change is an upsert, so a write repeated (a
 -- retried batch, a redemption finished by the recovery sweep) changes nothing twice.
@@ -91,7 +91,7 @@ END
 $fn$;
 
 -- The session trigger function calls orleansshare_share_ledger_apply for a write that carries a ledger change: it is
--- replaced, with that call, by migration 009 (which adds the webhook events to the same function), so that a write's
+-- replaced, with that call, by migration 011 (which also copies the webhook events in the same function), so that a write's
 -- payload is still parsed once. The two migrations are applied together, before any grain writes.
 
 

@@ -68,7 +68,11 @@ internal sealed partial class WebhookDispatcher(
             {
                 try
                 {
-                    await FanOutAsync(stoppingToken);
+                    // A busy system records more events per poll than one batch: fan out until the outbox is drained.
+                    while (await FanOutAsync(stoppingToken) == _settings.BatchSize)
+                    {
+                    }
+
                     await DispatchAsync(_slots, stoppingToken);
                     if (time.GetUtcNow() >= nextCleanup)
                     {
@@ -121,12 +125,13 @@ internal sealed partial class WebhookDispatcher(
         }
     }
 
-    private async Task FanOutAsync(CancellationToken ct)
+    /// <summary>Fans out the oldest batch of events ready; returns how many there were.</summary>
+    private async Task<int> FanOutAsync(CancellationToken ct)
     {
         var events = await outbox.ListEventsAsync(_settings.BatchSize, ct);
         if (events.Count == 0)
         {
-            return;
+            return 0;
         }
 
         var destinations = new Dictionary<Guid, IReadOnlyList<WebhookDestination>>();
@@ -141,6 +146,7 @@ internal sealed partial class WebhookDispatcher(
             time.GetUtcNow().ToUnixTimeMilliseconds(),
             ct);
         LogFannedOut(logger, events.Count, inserted);
+        return events.Count;
     }
 
     private async Task DispatchAsync(SemaphoreSlim slots, CancellationToken ct)

@@ -29,7 +29,7 @@ public sealed class SchemaTests(PostgresServer server, ITestOutputHelper output)
         Assert.Equal([.. Enumerable.Range(0, 3).Select(cluster.SiloPort).Order()], await cluster.ActiveSiloPortsAsync(Cancel));
         Assert.Equal(scripts, first.Migrations.Select(row => row.Split(" | ")[0]));
         Assert.NotEmpty(first.Queries);
-        Assert.Equal(2, first.Triggers.Count); // on the storage table: the session index (with pending redemptions), share tokens
+        Assert.Equal(3, first.Triggers.Count); // on the storage table: sessions (index, redemptions, ledger, events), share tokens, applications (webhook subscribers)
 
         await cluster.StopAllAsync();
         Assert.Empty(await cluster.ActiveSiloPortsAsync(Cancel));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Npgsql;
 using OrleansShare.Tests.Fixtures;
 
 namespace OrleansShare.Tests.Postgres;
@@ -74,6 +75,54 @@ public sealed class WebhookDeliveryOnPostgresTests(PostgresServer server, ITestO
         Assert.Equal(cloneId, webhook.SessionId);
         Assert.True(WebhookVerifier.IsSignedBy(webhook, secret));
         Assert.Equal("status.updated", webhook.Json["webhook_type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AnApplicationRecordsWebhookEventsOnlyWhileItHasADestination()
+    {
+        // The dispatcher polls once at start and then not for an hour, so recorded events stay in the outbox to be counted.
+        var idle = new Dictionary<string, string>(Webhooks) { ["Webhooks__PollInterval"] = "01:00:00" };
+        var cluster = await NewClusterAsync(silos: 1, gateways: 1);
+        cluster.StartSilo(0, idle);
+        cluster.StartGateway(0, idle);
+        await cluster.WaitReadyAsync(0, expectedSilos: 1, Cancel);
+        var gateway = cluster.Gateway(0);
+        var partners = await Partners.ProvisionAsync(gateway, Cancel);
+
+        // No destination: an import (the clone's status change) records no outbox row.
+        await ImportAsync(gateway, partners, 1);
+        Assert.Equal(0, await CountAsync(cluster, "SELECT count(*) FROM webhook_subscriber WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+        Assert.Equal(0, await CountAsync(cluster, "SELECT count(*) FROM webhook_event WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+
+        // With a destination, the next import's event is recorded with it.
+        var created = await gateway.ExpectAsync(201, HttpMethod.Post, "/v3/webhook/destinations/",
+            new JsonObject { ["url"] = "http://127.0.0.1:9/hook", ["subscribed_events"] = new JsonArray("status.updated") }, partners.PartnerKey, cancellationToken: Cancel);
+        await ImportAsync(gateway, partners, 2);
+        Assert.Equal(1, await CountAsync(cluster, "SELECT count(*) FROM webhook_subscriber WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+        Assert.Equal(1, await CountAsync(cluster, "SELECT count(*) FROM webhook_event WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+
+        // Its last destination deleted, the application records none again.
+        await gateway.ExpectAsync(204, HttpMethod.Delete, $"/v3/webhook/destinations/{created["destination_id"]}/", apiKey: partners.PartnerKey, cancellationToken: Cancel);
+        await ImportAsync(gateway, partners, 3);
+        Assert.Equal(0, await CountAsync(cluster, "SELECT count(*) FROM webhook_subscriber WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+        Assert.Equal(1, await CountAsync(cluster, "SELECT count(*) FROM webhook_event WHERE service_id = @Service AND application_id = @App", partners.PartnerId));
+    }
+
+    private static async Task ImportAsync(GatewayClient gateway, Partners partners, int n)
+    {
+        var (sessionId, _) = await partners.CreateDecidedSessionAsync(gateway, n, business: false, Cancel);
+        var token = await partners.ShareAsync(gateway, sessionId, Cancel);
+        await gateway.ExpectAsync(201, HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(token), partners.PartnerKey, cancellationToken: Cancel);
+    }
+
+    private static async Task<long> CountAsync(ProcessCluster cluster, string sql, Guid applicationId)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync(Cancel);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("Service", cluster.ServiceId);
+        command.Parameters.AddWithValue("App", applicationId);
+        return (long)(await command.ExecuteScalarAsync(Cancel))!;
     }
 
     /// <summary>The one entry of the destination's delivery log once <paramref name="condition"/> holds for it.</summary>

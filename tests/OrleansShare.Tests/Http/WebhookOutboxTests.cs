@@ -1,0 +1,62 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using OrleansShare.Grains.Common;
+using OrleansShare.Silo.Hosting;
+using OrleansShare.Tests.Fixtures;
+
+namespace OrleansShare.Tests.Http;
+
+/// <summary>
+/// The webhook outbox on SQLite: a status change records an event only while its application has a destination, so an
+/// application without one costs no outbox row (the PostgreSQL twin is in <c>WebhookDeliveryOnPostgresTests</c>).
+/// </summary>
+[Trait("Layer", "Http")]
+public sealed class WebhookOutboxTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AnApplicationRecordsWebhookEventsOnlyWhileItHasADestination()
+    {
+        // The dispatcher polls once at start and then not for an hour, so recorded events stay in the outbox to be counted.
+        await using var app = GatewayApp.WithSettings(new Dictionary<string, string> { ["Webhooks:PollInterval"] = "01:00:00" });
+        await app.InitializeAsync();
+        var owner = await app.CreateApplicationAsync();
+
+        await DecideNewSessionAsync(app, owner, "before");
+        Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+
+        var created = await (await owner.Client.PostAsync("/v3/webhook/destinations/", Body.Json(new JsonObject
+        {
+            ["url"] = "http://127.0.0.1:9/hook",
+            ["subscribed_events"] = new JsonArray("status.updated"),
+        }), Ct)).AssertJsonAsync(HttpStatusCode.Created);
+        await DecideNewSessionAsync(app, owner, "during");
+        Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+
+        var deleted = await owner.Client.DeleteAsync($"/v3/webhook/destinations/{created.Id("destination_id")}/", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        await DecideNewSessionAsync(app, owner, "after");
+        Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+    }
+
+    private static async Task DecideNewSessionAsync(GatewayApp app, TestApplication owner, string vendorData)
+    {
+        var sessionId = await app.CreateSessionAsync(owner, owner.KycWorkflowId, vendorData);
+        await app.RecordDecisionAsync(owner, sessionId, Decisions.Verified(SessionKind.User));
+    }
+
+    private static async Task<long> CountAsync(GatewayApp app, string sql, Guid applicationId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, StorageOptions.DatabaseFileName)};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("@App", applicationId.ToString("D"));
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+}
