@@ -1,5 +1,6 @@
 -- OrleansShare migration 011 (PostgreSQL): webhook events only for applications that have a destination, the
--- dispatcher's outbox read in recording order, and session state kept in its row.
+-- dispatcher's outbox read in recording order, session state kept in its row, and session writes whose rows beside
+-- grain state the writer sends itself.
 --
 -- webhook_subscriber holds the applications that have at least one webhook destination. The application's storage
 -- trigger keeps it, in the same transaction as the application write that adds or removes a destination, so an event
@@ -13,6 +14,12 @@
 -- the row unless the row would not fit a page, so a write is one heap tuple instead of a tuple, two or three TOAST
 -- chunks and their index entries (and an update no longer deletes the old chunks). Rows already written keep their
 -- layout until they are next written.
+--
+-- The group-commit writer sends a session write's rows (session_index, redemption_part, share_ledger, webhook_event)
+-- as statements of the write itself, computed from the state it serializes, and skips the index row when it has not
+-- changed. It says so first in its transaction (set_config('orleansshare.session_rows', 'writer', true)), and the
+-- trigger's WHEN clause then leaves those writes alone: the function below, which parses the whole session document,
+-- runs only for other writers (the stock ADO.NET provider, a manual UPDATE).
 
 CREATE TABLE IF NOT EXISTS webhook_subscriber
 (
@@ -59,6 +66,15 @@ ON CONFLICT DO NOTHING;
 CREATE INDEX IF NOT EXISTS ix_webhook_event_recorded ON webhook_event (service_id, recorded_at_ms);
 
 ALTER TABLE orleansstorage ALTER COLUMN payloadbinary SET STORAGE MAIN;
+
+DROP TRIGGER IF EXISTS trg_orleansstorage_session_index ON orleansstorage;
+
+CREATE TRIGGER trg_orleansstorage_session_index
+    AFTER INSERT OR UPDATE OF payloadbinary ON orleansstorage
+    FOR EACH ROW
+    WHEN (NEW.graintypestring = 'session' AND NEW.payloadbinary IS NOT NULL
+          AND current_setting('orleansshare.session_rows', true) IS DISTINCT FROM 'writer')
+    EXECUTE FUNCTION orleansshare_session_index_sync();
 
 CREATE OR REPLACE FUNCTION orleansshare_session_index_sync() RETURNS trigger
 LANGUAGE plpgsql AS $fn$

@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
+using OrleansShare.Grains.Sessions;
 
 namespace OrleansShare.Silo.Storage.GroupCommit;
 
@@ -23,6 +25,12 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
     private readonly IGrainStorageSerializer _serializer;
     private readonly IActivatorProvider _activators;
     private readonly CommitQueue _queue;
+
+    /// <summary>
+    /// Per session activation (its grain state object), the index row storage holds as far as this silo knows: the one
+    /// its state was read with or last written with. A write whose row is the same leaves <c>session_index</c> alone.
+    /// </summary>
+    private readonly ConditionalWeakTable<object, SessionIndexEntry> _indexed = new();
 
     internal GroupCommitGrainStorage(
         string name, string serviceId, IBatchExecutor executor, IGrainStorageSerializer serializer,
@@ -65,17 +73,34 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         grainState.State = (outcome.Payload is { } payload ? _serializer.Deserialize<T>(payload) : default) ?? NewState<T>();
         grainState.ETag = ETagOf(outcome.Version);
         grainState.RecordExists = outcome.Payload is not null;
+        if (grainState.State is SessionState { Deleted: false } session && grainState.RecordExists)
+        {
+            _indexed.AddOrUpdate(grainState, SessionRows.Of(session).Index!);
+        }
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var payload = _serializer.Serialize(grainState.State).ToArray();
+        var rows = grainState.State is SessionState session ? SessionRows.Of(session) : null;
         var outcome = await _queue.RunAsync(new StorageOperation(
-            StorageOperationKind.Write, StorageKey.Create(stateName, grainId), VersionOf(grainState.ETag), payload));
+            StorageOperationKind.Write, StorageKey.Create(stateName, grainId), VersionOf(grainState.ETag), payload)
+        {
+            Rows = rows,
+            IndexUnchanged = rows?.Index is { } index && _indexed.TryGetValue(grainState, out var known) && known == index,
+        });
 
         grainState.ETag = ETagOf(outcome.Version) ?? throw Conflict("WriteState", stateName, grainId, grainState.ETag);
         grainState.RecordExists = true;
+        if (rows?.Index is { } written)
+        {
+            _indexed.AddOrUpdate(grainState, written);
+        }
+        else if (rows is not null)
+        {
+            _indexed.Remove(grainState);
+        }
     }
 
     /// <summary>As the stock provider with <c>DeleteStateOnClear = false</c>: the row stays, payload NULL, version bumped.</summary>

@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Sessions;
 
 namespace OrleansShare.Silo.Storage.GroupCommit;
 
@@ -10,6 +14,10 @@ namespace OrleansShare.Silo.Storage.GroupCommit;
 /// last one succeeds: one round trip and one commit per batch, and if any statement fails none of them is kept.
 /// The statements are fixed texts with positional parameters, so Npgsql's automatic preparation (the
 /// <c>MaxAutoPrepare</c> that <see cref="Database"/> sets) spares PostgreSQL parsing and planning them.
+/// A session write carries its rows beside grain state (<see cref="SessionRows"/>) as data-modifying CTEs of its own
+/// statement, which run only if the versioned write itself matched; the batch's first statement tells the session
+/// storage trigger (migration 011) to leave those rows to the writer, so the database does not parse each session
+/// document to derive them.
 /// </summary>
 internal sealed class PostgreSqlBatchExecutor(NpgsqlDataSource dataSource, string serviceId) : IBatchExecutor
 {
@@ -45,10 +53,25 @@ internal sealed class PostgreSqlBatchExecutor(NpgsqlDataSource dataSource, strin
         RETURNING version
         """;
 
+    // For this transaction only: the session trigger's WHEN clause skips rows whose side rows the writer sends.
+    private const string WriterSendsSessionRowsSql = "SELECT set_config('orleansshare.session_rows', 'writer', true)";
+
+    // recorded_at_ms of the rows a write adds, as the triggers stamp them.
+    private const string NowMs = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+    /// <summary>Statement texts by shape (insert or update, and which side rows), built once each.</summary>
+    private static readonly ConcurrentDictionary<int, string> SessionStatements = new();
+
     public async Task<StorageOutcome[]> ExecuteAsync(IReadOnlyList<StorageOperation> operations, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
+        var sendsRows = operations.Any(o => o is { Kind: StorageOperationKind.Write, Rows: not null });
+        if (sendsRows)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(WriterSendsSessionRowsSql));
+        }
+
         foreach (var operation in operations)
         {
             batch.BatchCommands.Add(Command(operation));
@@ -57,6 +80,11 @@ internal sealed class PostgreSqlBatchExecutor(NpgsqlDataSource dataSource, strin
         var outcomes = new StorageOutcome[operations.Count];
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            if (sendsRows && !await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("The batch answered none of its statements.");
+            }
+
             for (var i = 0; i < outcomes.Length; i++)
             {
                 if (i > 0 && !await reader.NextResultAsync(cancellationToken))
@@ -86,9 +114,11 @@ internal sealed class PostgreSqlBatchExecutor(NpgsqlDataSource dataSource, strin
     private NpgsqlBatchCommand Command(StorageOperation operation)
     {
         var key = operation.Key;
+        var shape = operation is { Kind: StorageOperationKind.Write, Rows: { } rows } ? Shape(operation, rows) : 0;
         var command = new NpgsqlBatchCommand(operation switch
         {
             { Kind: StorageOperationKind.Read } => ReadSql,
+            { Kind: StorageOperationKind.Write } when shape != 0 => SessionStatements.GetOrAdd(shape, BuildSessionStatement),
             { Kind: StorageOperationKind.Write, ExpectedVersion: null } => InsertSql,
             { Kind: StorageOperationKind.Write } => UpdateSql,
             _ => ClearSql,
@@ -119,6 +149,207 @@ internal sealed class PostgreSqlBatchExecutor(NpgsqlDataSource dataSource, strin
                 break;
         }
 
+        if (shape != 0)
+        {
+            AddRowParameters(command.Parameters, shape, operation.Rows!);
+        }
+
         return command;
     }
+
+    [Flags]
+    private enum Part
+    {
+        Session = 1, // always set for a session write: the shape is not 0
+        Insert = 2,
+        IndexUpsert = 4,
+        IndexDelete = 8,
+        PendingRedemption = 16,
+        CompletedRedemption = 32,
+        LedgerMinted = 64,
+        LedgerSettled = 128, // redeemed or revoked: an upsert that keeps the minted row's parties
+        Events = 256,
+    }
+
+    private static int Shape(StorageOperation operation, SessionRows rows)
+    {
+        var shape = Part.Session;
+        shape |= operation.ExpectedVersion is null ? Part.Insert : 0;
+        shape |= rows.Index is null ? Part.IndexDelete : operation.IndexUnchanged ? 0 : Part.IndexUpsert;
+        shape |= rows.PendingRedemption is not null ? Part.PendingRedemption : 0;
+        shape |= rows.CompletedRedemption is not null ? Part.CompletedRedemption : 0;
+        shape |= rows.Ledger is { Change: LedgerChange.Minted } ? Part.LedgerMinted : rows.Ledger is not null ? Part.LedgerSettled : 0;
+        shape |= rows.Events.IsDefaultOrEmpty ? 0 : Part.Events;
+        return (int)shape;
+    }
+
+    /// <summary>
+    /// The grain write (as <see cref="InsertSql"/> or <see cref="UpdateSql"/>, $1-$7 or $1-$8) as CTE <c>w</c>, then one
+    /// CTE per side row, each drawing from <c>w</c> so that it writes nothing if the versioned write matched nothing.
+    /// Parameters after the write's, in this order: application id, session id, then each part's own.
+    /// </summary>
+    private static string BuildSessionStatement(int shapeBits)
+    {
+        var shape = (Part)shapeBits;
+        var n = shape.HasFlag(Part.Insert) ? 8 : 7;
+        string Next() => "$" + (++n).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var sql = new StringBuilder("WITH w AS (");
+        sql.Append(shape.HasFlag(Part.Insert) ? InsertSql : UpdateSql).Append(")\n");
+        var app = Next();
+        var session = Next();
+        if (shape.HasFlag(Part.IndexUpsert))
+        {
+            sql.Append($"""
+                , index_row AS (
+                    INSERT INTO session_index
+                        (service_id, application_id, session_id, session_number, session_kind, status, vendor_data, workflow_id, created_at_ms)
+                    SELECT $1, {app}, {session}, {Next()}, {Next()}, {Next()}, {Next()}, {Next()}, {Next()} FROM w
+                    ON CONFLICT (service_id, session_id) DO UPDATE SET
+                        application_id = EXCLUDED.application_id, session_number = EXCLUDED.session_number,
+                        session_kind = EXCLUDED.session_kind, status = EXCLUDED.status, vendor_data = EXCLUDED.vendor_data,
+                        workflow_id = EXCLUDED.workflow_id, created_at_ms = EXCLUDED.created_at_ms)
+
+                """);
+        }
+
+        if (shape.HasFlag(Part.IndexDelete))
+        {
+            sql.Append($"""
+                , index_gone AS (DELETE FROM session_index WHERE service_id = $1 AND session_id = {session} AND EXISTS (SELECT 1 FROM w))
+
+                """);
+        }
+
+        if (shape.HasFlag(Part.PendingRedemption))
+        {
+            sql.Append($"""
+                , source_part AS (
+                    INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+                    SELECT $1, {Next()}, 'source', {session}, NULL, {NowMs} FROM w ON CONFLICT DO NOTHING)
+
+                """);
+        }
+
+        if (shape.HasFlag(Part.CompletedRedemption))
+        {
+            sql.Append($"""
+                , clone_part AS (
+                    INSERT INTO redemption_part (service_id, token_key, part, source_session_id, clone_session_id, recorded_at_ms)
+                    SELECT $1, {Next()}, 'clone', {Next()}, {session}, {NowMs} FROM w ON CONFLICT DO NOTHING)
+
+                """);
+        }
+
+        if (shape.HasFlag(Part.LedgerMinted) || shape.HasFlag(Part.LedgerSettled))
+        {
+            // As orleansshare_share_ledger_apply (migration 008): a mint inserts, a redemption or revocation updates
+            // the minted row (or inserts one if the mint was never recorded), and nothing is applied twice.
+            sql.Append($"""
+                , ledger AS (
+                    INSERT INTO share_ledger
+                        (service_id, token_id, source_application_id, partner_application_id, session_id, session_kind,
+                         purpose, scope, consent_obtained_at_ms, consent_method, consent_reference, created_at_ms, expires_at_ms,
+                         redeemed_at_ms, imported_session_id, revoked_at_ms)
+                    SELECT $1, {Next()}, {app}, {Next()}, {session}, {Next()}, {Next()}, {Next()}, {Next()}, {Next()}, {Next()},
+                           {Next()}, {Next()}, {Next()}, {Next()}, {Next()} FROM w
+
+                """);
+            sql.Append(shape.HasFlag(Part.LedgerMinted)
+                ? "    ON CONFLICT DO NOTHING)\n"
+                : """
+                      ON CONFLICT (service_id, token_id) DO UPDATE SET
+                          redeemed_at_ms      = COALESCE(share_ledger.redeemed_at_ms, EXCLUDED.redeemed_at_ms),
+                          imported_session_id = COALESCE(share_ledger.imported_session_id, EXCLUDED.imported_session_id),
+                          revoked_at_ms       = CASE WHEN EXCLUDED.redeemed_at_ms IS NOT NULL THEN NULL
+                                                     ELSE COALESCE(share_ledger.revoked_at_ms, EXCLUDED.revoked_at_ms) END)
+
+                  """);
+        }
+
+        if (shape.HasFlag(Part.Events))
+        {
+            // Only for an application with a destination (migration 011), as the trigger does.
+            sql.Append($"""
+                , events AS (
+                    INSERT INTO webhook_event
+                        (service_id, event_id, application_id, session_id, sequence, event_type, status, occurred_at_ms, recorded_at_ms)
+                    SELECT $1, e.event_id, {app}, {session}, e.sequence, e.event_type, e.status, e.occurred_at_ms, {NowMs}
+                    FROM w, unnest({Next()}::uuid[], {Next()}::bigint[], {Next()}::text[], {Next()}::text[], {Next()}::bigint[])
+                         AS e (event_id, sequence, event_type, status, occurred_at_ms)
+                    WHERE EXISTS (SELECT 1 FROM webhook_subscriber s WHERE s.service_id = $1 AND s.application_id = {app})
+                    ON CONFLICT DO NOTHING)
+
+                """);
+        }
+
+        sql.Append("SELECT version FROM w");
+        return sql.ToString();
+    }
+
+    /// <summary>The parameters <see cref="BuildSessionStatement"/> numbers, in its order.</summary>
+    private static void AddRowParameters(NpgsqlParameterCollection parameters, int shapeBits, SessionRows rows)
+    {
+        var shape = (Part)shapeBits;
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = rows.ApplicationId });
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = rows.SessionId });
+        if (shape.HasFlag(Part.IndexUpsert))
+        {
+            var index = rows.Index!;
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = index.SessionNumber });
+            parameters.Add(Text(index.SessionKind));
+            parameters.Add(Text(index.Status));
+            parameters.Add(Text(index.VendorData));
+            parameters.Add(Uuid(index.WorkflowId));
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = index.CreatedAtMs });
+        }
+
+        if (shape.HasFlag(Part.PendingRedemption))
+        {
+            parameters.Add(Text(rows.PendingRedemption));
+        }
+
+        if (shape.HasFlag(Part.CompletedRedemption))
+        {
+            parameters.Add(Text(rows.CompletedRedemption));
+            parameters.Add(Uuid(rows.SharedFromSession));
+        }
+
+        if (rows.Ledger is { } ledger && (shape.HasFlag(Part.LedgerMinted) || shape.HasFlag(Part.LedgerSettled)))
+        {
+            var at = SessionRows.UnixMilliseconds(ledger.At);
+            parameters.Add(Text(ledger.TokenId));
+            parameters.Add(new NpgsqlParameter<Guid> { TypedValue = ledger.PartnerApplicationId });
+            parameters.Add(Text(rows.SessionKind));
+            parameters.Add(Text(ledger.Purpose));
+            parameters.Add(Text(ledger.Scope));
+            parameters.Add(Bigint(ledger.Consent is { } consent ? SessionRows.UnixMilliseconds(consent.ObtainedAt) : null));
+            parameters.Add(Text(ledger.Consent?.Method));
+            parameters.Add(Text(ledger.Consent?.Reference));
+            parameters.Add(new NpgsqlParameter<long> { TypedValue = at });
+            parameters.Add(Bigint(ledger.ExpiresAt is { } expires ? SessionRows.UnixMilliseconds(expires) : null));
+            parameters.Add(Bigint(ledger.Change == LedgerChange.Redeemed ? at : null));
+            parameters.Add(Uuid(ledger.ImportedSessionId));
+            parameters.Add(Bigint(ledger.Change == LedgerChange.Revoked ? at : null));
+        }
+
+        if (shape.HasFlag(Part.Events))
+        {
+            var events = rows.Events;
+            parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. events.Select(e => e.EventId)] });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Sequence)] });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Type)] });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Status)] });
+            parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => SessionRows.UnixMilliseconds(e.OccurredAt))] });
+        }
+    }
+
+    private static NpgsqlParameter Text(string? value) =>
+        value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Uuid(Guid? value) =>
+        value is { } id ? new NpgsqlParameter<Guid> { TypedValue = id } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
+
+    private static NpgsqlParameter Bigint(long? value) =>
+        value is { } number ? new NpgsqlParameter<long> { TypedValue = number } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint };
 }

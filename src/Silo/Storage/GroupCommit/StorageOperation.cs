@@ -1,3 +1,5 @@
+using OrleansShare.Grains.Sessions;
+
 namespace OrleansShare.Silo.Storage.GroupCommit;
 
 /// <summary>
@@ -17,6 +19,15 @@ internal sealed class StorageOperation(StorageOperationKind kind, StorageKey key
 
     /// <summary>The serialized state of a write; null for reads and clears.</summary>
     public byte[]? Payload { get; } = payload;
+
+    /// <summary>
+    /// A session write's rows beside grain state, for a writer that sends them itself (PostgreSQL); null for other
+    /// grains, and ignored where the storage triggers derive them (SQLite).
+    /// </summary>
+    public SessionRows? Rows { get; init; }
+
+    /// <summary>The session's index row is the one this activation last read or wrote: the write need not touch it.</summary>
+    public bool IndexUnchanged { get; init; }
 
     /// <summary>What this operation counts against a batch's byte bound: its payload and its key.</summary>
     public int Size => (Payload?.Length ?? 0) + (Key.Extension?.Length ?? 0) + Key.StateName.Length + 64;
