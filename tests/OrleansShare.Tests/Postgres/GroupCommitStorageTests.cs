@@ -1,6 +1,10 @@
+using System.Data.Common;
 using System.Globalization;
 using Orleans.Storage;
 using OrleansShare.Grains.Common;
+using OrleansShare.Grains.Governance;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Webhooks;
 using OrleansShare.Silo.Storage;
 using OrleansShare.Silo.Storage.GroupCommit;
 using OrleansShare.Tests.Fixtures;
@@ -290,6 +294,133 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
 
         Assert.All(failures, f => Assert.IsNotType<InconsistentStateException>(f));
         Assert.Equal(0, storage.Statistics.Transactions);
+    }
+
+    /// <summary>
+    /// On PostgreSQL the group-commit writer sends a session write's rows beside grain state itself (and skips an index
+    /// row that has not changed) where the stock provider leaves them to the storage trigger: the same session writes
+    /// through either leave the same index, redemption, ledger and outbox rows.
+    /// </summary>
+    [Fact]
+    public async Task SessionWritesLeaveTheSameRowsBesideStateAsTheStockProvidersTrigger()
+    {
+        var backend = fixture[DatabaseKind.PostgreSql];
+        var (applicationId, partnerId, sourceId, cloneId) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var tokenKey = "token-" + Guid.NewGuid().ToString("N");
+        var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, 123, TimeSpan.Zero);
+        await ExecuteAsync(backend, "INSERT INTO webhook_subscriber (service_id, application_id) VALUES (@Service, @A) ON CONFLICT DO NOTHING", applicationId);
+        var minted = new SessionState
+        {
+            SessionId = sourceId, ApplicationId = applicationId, SessionNumber = 7, SessionKind = SessionKind.User, Status = "Approved",
+            VendorData = "vendor-7", WorkflowId = Guid.NewGuid(), CreatedAt = at, PendingRedemption = tokenKey,
+            Ledger = new LedgerChange
+            {
+                Change = LedgerChange.Minted, TokenId = tokenKey, PartnerApplicationId = partnerId, Purpose = "account_opening",
+                Scope = "id_verifications,aml_screenings", Consent = new ShareConsent(at, "checkbox", "ref-1"), At = at, ExpiresAt = at.AddHours(1),
+            },
+            Events = [new SessionEvent(Guid.NewGuid(), 1, "status.updated", "Approved", at)],
+        };
+        var clone = new SessionState
+        {
+            SessionId = cloneId, ApplicationId = partnerId, SessionNumber = 1, SessionKind = SessionKind.User, Status = "In Review",
+            CreatedAt = at.AddSeconds(1), SharedFromSession = sourceId, CompletedRedemption = tokenKey,
+            Ledger = new LedgerChange { Change = LedgerChange.Redeemed, TokenId = tokenKey, PartnerApplicationId = partnerId, At = at.AddSeconds(1), ImportedSessionId = cloneId },
+            Events = [new SessionEvent(Guid.NewGuid(), 1, "status.updated", "In Review", at.AddSeconds(1))],
+        };
+        var declined = minted with
+        {
+            Status = "Declined", PendingRedemption = null, Ledger = null,
+            Events = [new SessionEvent(Guid.NewGuid(), 2, "status.updated", "Declined", at.AddSeconds(2))],
+        };
+        var commented = declined with { Events = [], VendorData = "vendor-7" }; // nothing the index holds changes
+        var deleted = commented with { Deleted = true };
+
+        var snapshots = new List<(string Written, string Deleted)>();
+        foreach (var storage in new[] { backend.Stock, backend.GroupCommit })
+        {
+            var source = new GrainState<SessionState> { State = minted };
+            await storage.WriteStateAsync(StateNames.Session, SessionGrain(sourceId), source);
+            await storage.WriteStateAsync(StateNames.Session, SessionGrain(cloneId), new GrainState<SessionState> { State = clone });
+            foreach (var next in new[] { declined, commented })
+            {
+                source.State = next;
+                await storage.WriteStateAsync(StateNames.Session, SessionGrain(sourceId), source);
+            }
+
+            var written = await SideRowsAsync(backend, sourceId, cloneId, tokenKey);
+            source.State = deleted;
+            await storage.WriteStateAsync(StateNames.Session, SessionGrain(sourceId), source);
+            snapshots.Add((written, await SideRowsAsync(backend, sourceId, cloneId, tokenKey)));
+            output.WriteLine($"{(storage == backend.Stock ? "stock" : "group commit")}:\n{written}");
+
+            foreach (var table in new[] { "session_index", "webhook_event" })
+            {
+                await ExecuteAsync(backend, $"DELETE FROM {table} WHERE service_id = @Service AND session_id IN (@A, @B)", sourceId, cloneId);
+            }
+
+            await ExecuteAsync(backend, "DELETE FROM redemption_part WHERE service_id = @Service AND token_key = @T", token: tokenKey);
+            await ExecuteAsync(backend, "DELETE FROM share_ledger WHERE service_id = @Service AND token_id = @T", token: tokenKey);
+            await ExecuteAsync(backend, "DELETE FROM orleansstorage WHERE graintypestring = 'session' AND (convert_from(payloadbinary, 'UTF8') LIKE '%' || @T || '%' OR convert_from(payloadbinary, 'UTF8') LIKE '%' || @A::text || '%')", sourceId, token: tokenKey);
+        }
+
+        Assert.Contains("index|" + sourceId, snapshots[0].Written, StringComparison.Ordinal);
+        Assert.Contains("ledger|", snapshots[0].Written, StringComparison.Ordinal);
+        Assert.DoesNotContain("index|" + sourceId, snapshots[0].Deleted, StringComparison.Ordinal);
+        Assert.Equal(snapshots[0], snapshots[1]);
+    }
+
+    /// <summary>The rows beside state of one source session, its clone and their token, one line each, in a fixed order.</summary>
+    private static async Task<string> SideRowsAsync(GroupCommitBackend backend, Guid sourceId, Guid cloneId, string tokenKey)
+    {
+        const string Sql = """
+            SELECT 'index|' || session_id || '|' || application_id || '|' || session_number || '|' || session_kind || '|' || status
+                   || '|' || COALESCE(vendor_data, '-') || '|' || COALESCE(workflow_id::text, '-') || '|' || created_at_ms
+            FROM session_index WHERE service_id = @Service AND session_id IN (@A, @B)
+            UNION ALL
+            SELECT 'part|' || part || '|' || source_session_id || '|' || COALESCE(clone_session_id::text, '-')
+            FROM redemption_part WHERE service_id = @Service AND token_key = @T
+            UNION ALL
+            SELECT 'ledger|' || concat_ws('|', source_application_id, partner_application_id, session_id, session_kind, purpose, scope,
+                   consent_obtained_at_ms, consent_method, consent_reference, created_at_ms, expires_at_ms, redeemed_at_ms,
+                   imported_session_id, revoked_at_ms)
+            FROM share_ledger WHERE service_id = @Service AND token_id = @T
+            UNION ALL
+            SELECT 'event|' || concat_ws('|', event_id, application_id, session_id, sequence, event_type, status, occurred_at_ms)
+            FROM webhook_event WHERE service_id = @Service AND session_id IN (@A, @B)
+            ORDER BY 1
+            """;
+        await using var connection = await backend.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = NewCommand(connection, backend.Database.ServiceId, Sql, sourceId, cloneId, tokenKey);
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static async Task ExecuteAsync(GroupCommitBackend backend, string sql, Guid? a = null, Guid? b = null, string? token = null)
+    {
+        await using var connection = await backend.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = NewCommand(connection, backend.Database.ServiceId, sql, a, b, token);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    private static DbCommand NewCommand(DbConnection connection, string serviceId, string sql, Guid? a, Guid? b, string? token)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in new (string, object?)[] { ("@Service", serviceId), ("@A", a), ("@B", b), ("@T", token) })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
     }
 
     /// <summary>Creates a row for a blocker grain, holds its writes, and queues <paramref name="count"/> first writes behind it.</summary>
