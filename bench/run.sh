@@ -9,7 +9,8 @@
 # The PostgreSQL topologies start and stop deploy/local-cluster.sh, whose settings (PG_PORT, GATEWAY_PORTS,
 # SILO_PORT_BASE, GATEWAY_PORT_BASE, LOCAL_CLUSTER_DIR) apply.
 # Bench args: --sessions N (1000) --reads N (10000) --concurrency N (32) --warmup N (3000, not measured), --governance
-# (purpose, scope of four sections and consent on every share).
+# (purpose, scope of four sections and consent on every share), --webhook (a webhook destination for the importer on a
+# loopback receiver of the load generator; reports the delivery latency, and allows loopback destinations in cluster mode).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mode=${1:-embedded}; shift || true
@@ -24,6 +25,7 @@ esac
 # The load comes from one API key per application and one address, far past API.md's default limits (2,000 requests a
 # second per key): raise them out of the way, as ../shared/bench/compare.sh does, unless the caller chose its own.
 export RateLimiting__PermitsPerSecond=${RateLimiting__PermitsPerSecond:-1000000} RateLimiting__Burst=${RateLimiting__Burst:-1000000}
+case " $* " in *" --webhook "*) export Webhooks__AllowPrivateNetworks=${Webhooks__AllowPrivateNetworks:-true} ;; esac
 
 dotnet build "$repo/bench/OrleansShare.Bench" -c Release -o "$work/bench" -v quiet -nologo > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); date: $(date -u +%Y-%m-%dT%H:%MZ)"

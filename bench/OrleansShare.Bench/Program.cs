@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -10,6 +12,10 @@ using System.Text.Json.Nodes;
 //
 //   dotnet run -c Release --project bench/OrleansShare.Bench -- --gateways http://127.0.0.1:8081,http://127.0.0.1:8082 \
 //       --admin-key "$Admin__ApiKey" --sessions 2000 --reads 20000 --concurrency 32
+//
+// --webhook registers a webhook destination for the importer, served by a receiver this process starts on loopback
+// (answering 200), and reports the delivery latency from each import's 201 to its status.updated's receipt. A cluster
+// must allow the loopback destination (Webhooks__AllowPrivateNetworks=true; bench/run.sh sets it).
 
 var options = BenchOptions.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
@@ -83,6 +89,15 @@ foreach (var key in new[] { sourceKey, partnerKey })
         new { workflow_label = "KYC", features = new[] { "OCR", "LIVENESS", "FACE_MATCH", "AML" }, is_default = true }, 201);
 }
 
+using var receiver = options.Webhook ? WebhookReceiver.Start() : null;
+if (receiver is not null)
+{
+    await Send(HttpMethod.Post, $"{Gateway(0)}/v3/webhook/destinations/", partnerKey, null,
+        new { label = "bench receiver", url = receiver.Url, enabled = true, webhook_version = "v3", subscribed_events = new[] { "status.updated" } }, 201);
+    Console.WriteLine($"webhook: the importer's destination is {receiver.Url}");
+}
+
+var imported = new ConcurrentDictionary<string, long>();
 var decision = Decision.Text;
 Console.WriteLine($"Decision document: {Encoding.UTF8.GetByteCount(decision)} bytes");
 async Task<(string[] Ids, double Seconds, int Errors)> CreateAndDecide(int count, string label)
@@ -114,9 +129,10 @@ async Task<(string[] Ids, double Seconds, int Errors)> ShareAndImport(string[] s
             }
             : new { for_application_id = partnerId, ttl_in_seconds = 3600 };
         var share = await Send(HttpMethod.Post, $"{Gateway(i)}/v3/session/{sources[i]}/share/", sourceKey, null, body, 201);
-        var imported = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
+        var clone = await Send(HttpMethod.Post, $"{Gateway(i + 1)}/v3/session/import-shared/", partnerKey, null,
             new { share_token = share["share_token"]!.GetValue<string>(), vendor_data = $"{label}-partner-{i}" }, 201);
-        ids[i] = imported["session_id"]!.GetValue<string>();
+        ids[i] = clone["session_id"]!.GetValue<string>();
+        imported[ids[i]] = Stopwatch.GetTimestamp();
     });
     return (ids, seconds, errors);
 }
@@ -139,11 +155,30 @@ Console.WriteLine($"setup: {options.Sessions} sessions created and decided in {s
 var (clones, pairSeconds, pairErrors) = await ShareAndImport(sessions, "bench");
 Console.WriteLine($"pairs: {options.Sessions} share+import pairs in {pairSeconds:F1} s = {options.Sessions / pairSeconds:F0} pairs/s, errors {pairErrors}");
 
+if (receiver is not null)
+{
+    // Every clone's status.updated, or what arrived within a minute of the last import.
+    var deadline = Stopwatch.StartNew();
+    while (clones.Any(c => c is not null && !receiver.Received.ContainsKey(c)) && deadline.Elapsed < TimeSpan.FromMinutes(1))
+    {
+        await Task.Delay(100);
+    }
+
+    var latencies = clones.Where(c => c is not null && receiver.Received.ContainsKey(c) && imported.ContainsKey(c))
+        .Select(c => Stopwatch.GetElapsedTime(imported[c], receiver.Received[c]).TotalMilliseconds).Order().ToArray();
+    double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))];
+    Console.WriteLine($"webhooks: {latencies.Length} of {clones.Count(c => c is not null)} imports delivered; import 201 to receipt p50 {Percentile(0.50):F0} ms, " +
+        $"p99 {Percentile(0.99):F0} ms, max {Percentile(1):F0} ms");
+}
+
 var (readSeconds, readErrors) = await ReadDecisions(clones, options.Reads);
 Console.WriteLine($"reads: {options.Reads} decision reads in {readSeconds:F1} s = {options.Reads / readSeconds:F0} reads/s, errors {readErrors}");
 
-/// <summary>The run's settings; <see cref="Governance"/> (<c>--governance</c>) adds purpose, scope and consent to every share.</summary>
-internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup, bool Governance)
+/// <summary>
+/// The run's settings; <see cref="Governance"/> (<c>--governance</c>) adds purpose, scope and consent to every share,
+/// <see cref="Webhook"/> (<c>--webhook</c>) gives the importer a webhook destination on loopback.
+/// </summary>
+internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup, bool Governance, bool Webhook)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -162,8 +197,67 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
             int.Parse(Value("--reads") ?? "10000", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--warmup") ?? "3000", System.Globalization.CultureInfo.InvariantCulture),
-            args.Contains("--governance"));
+            args.Contains("--governance"),
+            args.Contains("--webhook"));
     }
+}
+
+/// <summary>A webhook receiver on loopback: answers 200 to every POST and notes when each session's first delivery arrived.</summary>
+internal sealed class WebhookReceiver : IDisposable
+{
+    private readonly HttpListener _listener = new();
+
+    private WebhookReceiver(int port)
+    {
+        Url = $"http://127.0.0.1:{port}/hook/";
+        _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(ServeAsync);
+    }
+
+    public string Url { get; }
+
+    /// <summary>Session id to the <see cref="Stopwatch"/> timestamp of its first delivery.</summary>
+    public ConcurrentDictionary<string, long> Received { get; } = new();
+
+    public static WebhookReceiver Start()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return new WebhookReceiver(port);
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            var at = Stopwatch.GetTimestamp();
+            using (var body = await JsonDocument.ParseAsync(context.Request.InputStream))
+            {
+                if (body.RootElement.TryGetProperty("session_id", out var id) && id.GetString() is { } sessionId)
+                {
+                    Received.TryAdd(sessionId, at);
+                }
+            }
+
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+        }
+    }
+
+    public void Dispose() => _listener.Close();
 }
 
 internal static class Decision

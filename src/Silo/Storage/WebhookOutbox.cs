@@ -26,7 +26,8 @@ public sealed class WebhookOutbox(Database database)
 
     // A delivery is due when its time has come, no silo holds its lease, its destination has no earlier pending delivery
     // of the same session, and its destination has fewer than @PerDestination deliveries in flight. The outer conditions
-    // are checked again on the locked row, so two silos never claim the same delivery.
+    // are checked again on the locked row, so two silos never claim the same delivery. Deliveries in flight are counted
+    // once per destination (not once per candidate row, which made a claim quadratic in the backlog).
     private const string ClaimSql = """
         UPDATE webhook_delivery
         SET lease_until_ms = @LeaseUntilMs
@@ -44,9 +45,10 @@ public sealed class WebhookOutbox(Database database)
                                   WHERE p.service_id = w.service_id AND p.destination_id = w.destination_id
                                     AND p.session_id = w.session_id AND p.state = 'pending' AND p.sequence < w.sequence)
             ) c
-            WHERE c.rn + (SELECT COUNT(*) FROM webhook_delivery b
-                          WHERE b.service_id = @ServiceId AND b.destination_id = c.destination_id
-                            AND b.state = 'pending' AND b.lease_until_ms > @NowMs) <= @PerDestination
+            LEFT JOIN (SELECT b.destination_id, COUNT(*) AS busy FROM webhook_delivery b
+                       WHERE b.service_id = @ServiceId AND b.state = 'pending' AND b.lease_until_ms > @NowMs
+                       GROUP BY b.destination_id) f ON f.destination_id = c.destination_id
+            WHERE c.rn + COALESCE(f.busy, 0) <= @PerDestination
             ORDER BY c.next_attempt_at_ms
             LIMIT @Limit)
         RETURNING event_id, destination_id, application_id, session_id, sequence, event_type, status, occurred_at_ms, attempts, created_at_ms;

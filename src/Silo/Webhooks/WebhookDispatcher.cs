@@ -43,6 +43,9 @@ internal sealed partial class WebhookDispatcher(
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
     private SemaphoreSlim? _slots;
 
+    /// <summary>Released when attempts have been recorded (their leases cleared): the dispatcher may claim again at once.</summary>
+    private readonly SemaphoreSlim _recorded = new(0, 1);
+
     /// <summary>Attempts made and not yet recorded; the recorder writes whatever has gathered in one transaction.</summary>
     private readonly Channel<(ClaimedDelivery Delivery, DeliveryAttempt Attempt)> _made =
         Channel.CreateUnbounded<(ClaimedDelivery, DeliveryAttempt)>(new UnboundedChannelOptions { SingleReader = true });
@@ -59,8 +62,7 @@ internal sealed partial class WebhookDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _slots = new SemaphoreSlim(_settings.MaxConcurrency, _settings.MaxConcurrency);
-        var recorder = RecordAsync();
-        using var timer = new PeriodicTimer(_settings.PollInterval, time);
+        var recorder = RecordAsync(stoppingToken);
         var nextCleanup = time.GetUtcNow();
         try
         {
@@ -85,7 +87,7 @@ internal sealed partial class WebhookDispatcher(
                     LogPassFailed(logger, ex);
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            while (await NextPassAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -99,11 +101,26 @@ internal sealed partial class WebhookDispatcher(
     }
 
     /// <summary>
+    /// Waits for the next pass: the poll interval, or less when recorded attempts have freed their destinations' slots
+    /// (a destination that answers quickly gets its next deliveries at once, not one concurrency's worth per poll).
+    /// </summary>
+    private async Task<bool> NextPassAsync(CancellationToken ct)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var woken = _recorded.WaitAsync(poll.Token);
+        var polled = Task.Delay(_settings.PollInterval, time, poll.Token);
+        await Task.WhenAny(woken, polled);
+        await poll.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+        return true;
+    }
+
+    /// <summary>
     /// Writes the attempts made, in batches of whatever gathered while the previous batch was being written: no timer,
     /// so an idle silo adds no latency, and a busy one spends one transaction on many attempts. A batch that fails to
     /// write is logged; its deliveries keep their leases and are attempted again when those expire.
     /// </summary>
-    private async Task RecordAsync()
+    private async Task RecordAsync(CancellationToken stoppingToken)
     {
         var batch = new List<(ClaimedDelivery, DeliveryAttempt)>();
         while (await _made.Reader.WaitToReadAsync(CancellationToken.None))
@@ -117,6 +134,10 @@ internal sealed partial class WebhookDispatcher(
             try
             {
                 await outbox.RecordAttemptsAsync(batch, CancellationToken.None);
+                if (_recorded.CurrentCount == 0 && !stoppingToken.IsCancellationRequested)
+                {
+                    _recorded.Release();
+                }
             }
             catch (Exception ex)
             {

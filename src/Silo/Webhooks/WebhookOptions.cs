@@ -27,13 +27,13 @@ public sealed class WebhookOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary><c>Webhooks__MaxConcurrency</c>: deliveries one silo posts at once.</summary>
-    public int MaxConcurrency { get; set; } = 32;
+    public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>
     /// <c>Webhooks__PerDestinationConcurrency</c>: deliveries in flight to one destination across the cluster, so that a
     /// destination that hangs holds at most this many of a silo's slots.
     /// </summary>
-    public int PerDestinationConcurrency { get; set; } = 4;
+    public int PerDestinationConcurrency { get; set; } = 16;
 
     /// <summary><c>Webhooks__BatchSize</c>: events fanned out, or deliveries claimed, per query.</summary>
     public int BatchSize { get; set; } = 200;
