@@ -67,6 +67,12 @@ public sealed class WebhookOutbox(Database database)
     /// <summary>Attempts recorded per command: 7 parameters each.</summary>
     private const int RecordChunk = 100;
 
+    // What is waiting: events not yet fanned out and deliveries not yet settled, of the whole cluster.
+    private const string BacklogSql = """
+        SELECT (SELECT COUNT(*) FROM webhook_event WHERE service_id = @ServiceId)
+             + (SELECT COUNT(*) FROM webhook_delivery WHERE service_id = @ServiceId AND state = 'pending');
+        """;
+
     private const string RemoveSettledSql = """
         DELETE FROM webhook_delivery WHERE service_id = @ServiceId AND state <> 'pending' AND updated_at_ms < @BeforeMs;
         """;
@@ -239,6 +245,16 @@ public sealed class WebhookOutbox(Database database)
         }
 
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>Events not yet fanned out plus deliveries still pending, cluster-wide.</summary>
+    public async Task<long> CountBacklogAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = BacklogSql;
+        AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Deletes delivered and failed deliveries last touched before <paramref name="beforeMs"/>.</summary>

@@ -57,11 +57,20 @@ internal sealed partial class WebhookDispatcher(
     private readonly Counter<long> _attempts = meters.Create(MeterName).CreateCounter<long>(
         "orleansshare_webhook_deliveries", description: "Webhook delivery attempts, by outcome");
 
+    /// <summary>The last backlog count (<see cref="WebhookOutbox.CountBacklogAsync"/>), and when it is next due.</summary>
+    private long _backlog;
+    private DateTimeOffset _nextBacklogCount;
+
     private string PublicBaseUrl => configuration["Gateway:PublicBaseUrl"] is { Length: > 0 } configured ? configured : "http://localhost:8080";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _slots = new SemaphoreSlim(_settings.MaxConcurrency, _settings.MaxConcurrency);
+        // orleansshare_webhook_backlog once exported: what waits, cluster-wide, as this silo last counted it (every
+        // silo reports the same figure; a dashboard takes their max). Counted every 20 polls (5 s by default).
+        meters.Create(MeterName).CreateObservableGauge(
+            "orleansshare_webhook_backlog", () => Volatile.Read(ref _backlog), unit: "{delivery}",
+            description: "Webhook events and deliveries waiting to be delivered, cluster-wide");
         var recorder = RecordAsync(stoppingToken);
         var nextCleanup = time.GetUtcNow();
         try
@@ -76,6 +85,12 @@ internal sealed partial class WebhookDispatcher(
                     }
 
                     await DispatchAsync(_slots, stoppingToken);
+                    if (time.GetUtcNow() >= _nextBacklogCount)
+                    {
+                        _nextBacklogCount = time.GetUtcNow() + (_settings.PollInterval * 20);
+                        Volatile.Write(ref _backlog, await outbox.CountBacklogAsync(stoppingToken));
+                    }
+
                     if (time.GetUtcNow() >= nextCleanup)
                     {
                         nextCleanup = time.GetUtcNow() + CleanupInterval;

@@ -44,6 +44,55 @@ public sealed class WebhookOutboxTests
         Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
     }
 
+    [Fact]
+    public async Task TheBacklogGaugeCountsWhatWaitsUntilItIsDelivered()
+    {
+        await using var app = GatewayApp.WithSettings(new Dictionary<string, string>
+        {
+            ["Webhooks:PollInterval"] = "00:00:00.050",
+            ["Webhooks:RetryBaseDelay"] = "00:00:00.200",
+            ["Webhooks:RetryMaxDelay"] = "00:00:00.500",
+        });
+        await app.InitializeAsync();
+        await using var receiver = WebhookReceiver.NotStarted();
+        var owner = await app.CreateApplicationAsync();
+        await (await owner.Client.PostAsync("/v3/webhook/destinations/", Body.Json(new JsonObject
+        {
+            ["url"] = receiver.Url,
+            ["subscribed_events"] = new JsonArray("status.updated"),
+        }), Ct)).AssertJsonAsync(HttpStatusCode.Created);
+        Assert.Equal(0, await BacklogAsync(app));
+
+        // The receiver is down: the decision's delivery waits, and the gauge (counted every 20 polls) shows it.
+        await DecideNewSessionAsync(app, owner, "waiting");
+        Assert.Equal(1, await WaitForBacklogAsync(app, backlog => backlog > 0));
+
+        await receiver.StartAsync();
+        await receiver.WaitForAsync(r => r.Count == 1, TimeSpan.FromSeconds(30), "the delivery once the receiver is up");
+        Assert.Equal(0, await WaitForBacklogAsync(app, backlog => backlog == 0));
+    }
+
+    /// <summary><c>orleansshare_webhook_backlog</c> as the gateway's <c>/metrics</c> serves it.</summary>
+    private static async Task<double> BacklogAsync(GatewayApp app)
+    {
+        var text = await app.Anonymous.GetStringAsync("/metrics", Ct);
+        var line = text.Split('\n').Single(l => l.StartsWith("orleansshare_webhook_backlog", StringComparison.Ordinal) && !l.StartsWith('#'));
+        return double.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<double> WaitForBacklogAsync(GatewayApp app, Func<double, bool> condition)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var backlog = await BacklogAsync(app);
+        while (!condition(backlog) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Ct);
+            backlog = await BacklogAsync(app);
+        }
+
+        return backlog;
+    }
+
     private static async Task DecideNewSessionAsync(GatewayApp app, TestApplication owner, string vendorData)
     {
         var sessionId = await app.CreateSessionAsync(owner, owner.KycWorkflowId, vendorData);
