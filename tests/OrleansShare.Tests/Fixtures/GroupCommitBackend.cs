@@ -125,6 +125,29 @@ public sealed class GroupCommitBackend(DatabaseKind kind, Database database, InP
         }
     }
 
+    /// <summary>Runs <paramref name="sql"/> (its parameters named, <c>@Service</c> the ServiceId among them).</summary>
+    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = Command(connection, sql, [("@Service", database.ServiceId), .. parameters]);
+        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The first column of every row of <paramref name="sql"/>, as text, in the query's order.</summary>
+    public async Task<IReadOnlyList<string>> QueryTextAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await database.OpenConnectionAsync(TestContext.Current.CancellationToken);
+        await using var command = Command(connection, sql, [("@Service", database.ServiceId), .. parameters]);
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();

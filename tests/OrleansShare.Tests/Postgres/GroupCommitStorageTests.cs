@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using Orleans.Storage;
 using OrleansShare.Grains.Common;
@@ -308,7 +307,7 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
         var (applicationId, partnerId, sourceId, cloneId) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         var tokenKey = "token-" + Guid.NewGuid().ToString("N");
         var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, 123, TimeSpan.Zero);
-        await ExecuteAsync(backend, "INSERT INTO webhook_subscriber (service_id, application_id) VALUES (@Service, @A) ON CONFLICT DO NOTHING", applicationId);
+        await backend.ExecuteAsync("INSERT INTO webhook_subscriber (service_id, application_id) VALUES (@Service, @A) ON CONFLICT DO NOTHING", ("@A", applicationId));
         var minted = new SessionState
         {
             SessionId = sourceId, ApplicationId = applicationId, SessionNumber = 7, SessionKind = SessionKind.User, Status = "Approved",
@@ -355,12 +354,14 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
 
             foreach (var table in new[] { "session_index", "webhook_event" })
             {
-                await ExecuteAsync(backend, $"DELETE FROM {table} WHERE service_id = @Service AND session_id IN (@A, @B)", sourceId, cloneId);
+                await backend.ExecuteAsync($"DELETE FROM {table} WHERE service_id = @Service AND session_id IN (@A, @B)", ("@A", sourceId), ("@B", cloneId));
             }
 
-            await ExecuteAsync(backend, "DELETE FROM redemption_part WHERE service_id = @Service AND token_key = @T", token: tokenKey);
-            await ExecuteAsync(backend, "DELETE FROM share_ledger WHERE service_id = @Service AND token_id = @T", token: tokenKey);
-            await ExecuteAsync(backend, "DELETE FROM orleansstorage WHERE graintypestring = 'session' AND (convert_from(payloadbinary, 'UTF8') LIKE '%' || @T || '%' OR convert_from(payloadbinary, 'UTF8') LIKE '%' || @A::text || '%')", sourceId, token: tokenKey);
+            await backend.ExecuteAsync("DELETE FROM redemption_part WHERE service_id = @Service AND token_key = @T", ("@T", tokenKey));
+            await backend.ExecuteAsync("DELETE FROM share_ledger WHERE service_id = @Service AND token_id = @T", ("@T", tokenKey));
+            await backend.ExecuteAsync(
+                "DELETE FROM orleansstorage WHERE graintypestring = 'session' AND (convert_from(payloadbinary, 'UTF8') LIKE '%' || @T || '%' OR convert_from(payloadbinary, 'UTF8') LIKE '%' || @A::text || '%')",
+                ("@A", sourceId), ("@T", tokenKey));
         }
 
         Assert.Contains("index|" + sourceId, snapshots[0].Written, StringComparison.Ordinal);
@@ -389,38 +390,7 @@ public sealed class GroupCommitStorageTests(GroupCommitFixture fixture, ITestOut
             FROM webhook_event WHERE service_id = @Service AND session_id IN (@A, @B)
             ORDER BY 1
             """;
-        await using var connection = await backend.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
-        await using var command = NewCommand(connection, backend.Database.ServiceId, Sql, sourceId, cloneId, tokenKey);
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
-    }
-
-    private static async Task ExecuteAsync(GroupCommitBackend backend, string sql, Guid? a = null, Guid? b = null, string? token = null)
-    {
-        await using var connection = await backend.Database.OpenConnectionAsync(TestContext.Current.CancellationToken);
-        await using var command = NewCommand(connection, backend.Database.ServiceId, sql, a, b, token);
-        await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-    }
-
-    private static DbCommand NewCommand(DbConnection connection, string serviceId, string sql, Guid? a, Guid? b, string? token)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in new (string, object?)[] { ("@Service", serviceId), ("@A", a), ("@B", b), ("@T", token) })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
+        return string.Join('\n', await backend.QueryTextAsync(Sql, ("@A", sourceId), ("@B", cloneId), ("@T", tokenKey)));
     }
 
     /// <summary>Creates a row for a blocker grain, holds its writes, and queues <paramref name="count"/> first writes behind it.</summary>
