@@ -21,12 +21,14 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Seconds a SQLite command waits on a locked database before failing (the busy timeout).</summary>
     private const int SqliteBusyTimeoutSeconds = 30;
 
-    private Database(DatabaseKind kind, string serviceId, string connectionString, NpgsqlDataSource? dataSource)
+    private Database(
+        DatabaseKind kind, string serviceId, string connectionString, NpgsqlDataSource? dataSource, NpgsqlDataSource? bookkeeping = null)
     {
         Kind = kind;
         ServiceId = serviceId;
         ConnectionString = connectionString;
         DataSource = dataSource;
+        _bookkeeping = bookkeeping;
         Invariant = kind == DatabaseKind.PostgreSql ? PostgreSqlInvariant : SqliteInvariant;
     }
 
@@ -43,6 +45,12 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>The data source every PostgreSQL user shares (Orleans providers included); null for SQLite.</summary>
     public NpgsqlDataSource? DataSource { get; }
+
+    /// <summary>PostgreSQL connections whose commits do not wait for the WAL flush (see <see cref="OpenBookkeepingConnectionAsync"/>).</summary>
+    private readonly NpgsqlDataSource? _bookkeeping;
+
+    /// <summary>Connections the bookkeeping pool opens at most: the webhook dispatcher's few statements at a time.</summary>
+    public const int BookkeepingPoolSize = 4;
 
     /// <summary>Whether the connection string sets <paramref name="key"/> itself (spaces and case ignored).</summary>
     private static bool Names(string connectionString, string key) =>
@@ -113,7 +121,9 @@ public sealed class Database : IAsyncDisposable
         connectionString = builder.ConnectionString;
 
         var dataSource = NpgsqlDataSource.Create(connectionString);
-        return new Database(DatabaseKind.PostgreSql, serviceId, connectionString, dataSource);
+        var bookkeeping = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = BookkeepingPoolSize, MinPoolSize = 0 };
+        bookkeeping.Options = $"{bookkeeping.Options} -c synchronous_commit=off".Trim();
+        return new Database(DatabaseKind.PostgreSql, serviceId, connectionString, dataSource, NpgsqlDataSource.Create(bookkeeping.ConnectionString));
     }
 
     /// <summary>Opens a connection; the caller disposes it.</summary>
@@ -137,6 +147,17 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a connection for bookkeeping that a database crash may undo without losing anything: on PostgreSQL its
+    /// commits return before the WAL is flushed (<c>synchronous_commit=off</c>; the WAL writer flushes it within a
+    /// fraction of a second, and any later durable commit flushes it first), so they neither wait for the disk nor
+    /// queue for the WAL lock beside the grain writes. Only for writes that are redone when lost: a webhook fan-out,
+    /// lease or attempt record (a lost one means the event is fanned out again, or delivered again with the same
+    /// <c>X-Webhook-Id</c>). SQLite: an ordinary connection.
+    /// </summary>
+    public async ValueTask<DbConnection> OpenBookkeepingConnectionAsync(CancellationToken ct = default) =>
+        _bookkeeping is not null ? await _bookkeeping.OpenConnectionAsync(ct) : await OpenConnectionAsync(ct);
+
     /// <summary>Runs <c>SELECT 1</c>: true when the database answers, false when it does not (readiness).</summary>
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
@@ -159,6 +180,11 @@ public sealed class Database : IAsyncDisposable
         if (DataSource is not null)
         {
             await DataSource.DisposeAsync();
+            if (_bookkeeping is not null)
+            {
+                await _bookkeeping.DisposeAsync();
+            }
+
             return;
         }
 
