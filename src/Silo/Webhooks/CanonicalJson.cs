@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace OrleansShare.Silo.Webhooks;
@@ -25,106 +27,155 @@ public static class CanonicalJson
 
     public static byte[] Canonicalize(JsonElement element)
     {
-        var text = new StringBuilder();
-        Write(element, text);
-        return Encoding.UTF8.GetBytes(text.ToString());
+        var output = new ArrayBufferWriter<byte>(4096);
+        Write(element, output);
+        return output.WrittenSpan.ToArray();
     }
 
-    private static void Write(JsonElement element, StringBuilder text)
+    private static void Write(JsonElement element, ArrayBufferWriter<byte> output)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                // A repeated key keeps its last value, as JSON.parse does.
-                var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                foreach (var member in element.EnumerateObject())
-                {
-                    members[member.Name] = member.Value;
-                }
-
-                text.Append('{');
-                var first = true;
-                foreach (var key in members.Keys.Order(JavaScriptKeyOrder.Instance))
-                {
-                    if (!first)
-                    {
-                        text.Append(',');
-                    }
-
-                    first = false;
-                    WriteString(key, text);
-                    text.Append(':');
-                    Write(members[key], text);
-                }
-
-                text.Append('}');
+                WriteObject(element, output);
                 break;
             case JsonValueKind.Array:
-                text.Append('[');
+                output.Write("["u8);
                 var firstItem = true;
                 foreach (var item in element.EnumerateArray())
                 {
                     if (!firstItem)
                     {
-                        text.Append(',');
+                        output.Write(","u8);
                     }
 
                     firstItem = false;
-                    Write(item, text);
+                    Write(item, output);
                 }
 
-                text.Append(']');
+                output.Write("]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(element.GetString()!, text);
+                // Raw text without an escape is already what JSON.stringify writes: the parser refused raw control
+                // characters and invalid UTF-8 (so lone surrogates), and everything else stays raw.
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    output.Write(raw);
+                }
+                else
+                {
+                    WriteString(element.GetString()!, output);
+                }
+
                 break;
             case JsonValueKind.Number:
-                text.Append(FormatNumber(double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture)));
+                var number = JsonMarshal.GetRawUtf8Value(element);
+                if (IsPlainInteger(number))
+                {
+                    output.Write(number);
+                }
+                else
+                {
+                    WriteAscii(FormatNumber(double.Parse(Encoding.UTF8.GetString(number), NumberStyles.Float, CultureInfo.InvariantCulture)), output);
+                }
+
                 break;
             case JsonValueKind.True:
-                text.Append("true");
+                output.Write("true"u8);
                 break;
             case JsonValueKind.False:
-                text.Append("false");
+                output.Write("false"u8);
                 break;
             default:
-                text.Append("null");
+                output.Write("null"u8);
                 break;
         }
+    }
+
+    private static void WriteObject(JsonElement element, ArrayBufferWriter<byte> output)
+    {
+        var members = new List<(string Key, uint? Index, int Position, JsonElement Value)>();
+        foreach (var member in element.EnumerateObject())
+        {
+            members.Add((member.Name, ArrayIndex(member.Name), members.Count, member.Value));
+        }
+
+        members.Sort(static (x, y) =>
+        {
+            var byKey = CompareKeys(x.Key, x.Index, y.Key, y.Index);
+            return byKey != 0 ? byKey : x.Position.CompareTo(y.Position);
+        });
+
+        output.Write("{"u8);
+        var first = true;
+        for (var i = 0; i < members.Count; i++)
+        {
+            // A repeated key keeps its last value, as JSON.parse does.
+            if (i + 1 < members.Count && string.Equals(members[i].Key, members[i + 1].Key, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (!first)
+            {
+                output.Write(","u8);
+            }
+
+            first = false;
+            WriteString(members[i].Key, output);
+            output.Write(":"u8);
+            Write(members[i].Value, output);
+        }
+
+        output.Write("}"u8);
     }
 
     /// <summary>
-    /// The order in which JavaScript writes the keys of an object whose keys were sorted: keys that are array indices
-    /// (<c>"0"</c> to <c>"4294967294"</c>, no leading zero) first, by number, as every JavaScript object enumerates
-    /// them; then the others by UTF-16 code units, as <c>Array.prototype.sort</c> orders strings.
+    /// JavaScript's order of own keys once sorted: array-index keys (<c>"0"</c> to <c>"4294967294"</c>, no leading zero)
+    /// first by value, then every other key by UTF-16 code units.
     /// </summary>
-    private sealed class JavaScriptKeyOrder : IComparer<string>
-    {
-        public static readonly JavaScriptKeyOrder Instance = new();
-
-        public int Compare(string? x, string? y)
+    private static int CompareKeys(string x, uint? xIndex, string y, uint? yIndex) =>
+        (xIndex, yIndex) switch
         {
-            var xIndex = ArrayIndex(x!);
-            var yIndex = ArrayIndex(y!);
-            return (xIndex, yIndex) switch
-            {
-                ({ } a, { } b) => a.CompareTo(b),
-                ({ }, null) => -1,
-                (null, { }) => 1,
-                _ => string.CompareOrdinal(x, y),
-            };
-        }
+            ({ } a, { } b) => a.CompareTo(b),
+            ({ }, null) => -1,
+            (null, { }) => 1,
+            _ => string.CompareOrdinal(x, y),
+        };
 
-        private static uint? ArrayIndex(string key) =>
-            key.Length is > 0 and <= 10 && (key == "0" || key[0] != '0') && key.All(char.IsAsciiDigit)
-                && uint.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index != uint.MaxValue
-                ? index
-                : null;
+    private static uint? ArrayIndex(string key) =>
+        key.Length is > 0 and <= 10 && (key == "0" || key[0] != '0') && !key.AsSpan().ContainsAnyExceptInRange('0', '9')
+            && uint.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index != uint.MaxValue
+            ? index
+            : null;
+
+    /// <summary>
+    /// Whether a JSON number's text is already how JavaScript writes its value: an optional minus and at most 15 digits
+    /// without a leading zero (every such integer is a double exactly), and not <c>-0</c>.
+    /// </summary>
+    private static bool IsPlainInteger(ReadOnlySpan<byte> number)
+    {
+        var digits = number.Length > 0 && number[0] == (byte)'-' ? number[1..] : number;
+        return digits.Length is > 0 and <= 15 && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+            && (digits[0] != (byte)'0' || (digits.Length == 1 && digits.Length == number.Length));
     }
 
-    /// <summary>A string as <c>JSON.stringify</c> quotes it.</summary>
-    private static void WriteString(string value, StringBuilder text)
+    /// <summary>What <c>JSON.stringify</c> may escape in a string: quote, backslash, controls, and surrogates (lone ones).</summary>
+    private static readonly SearchValues<char> MayNeedEscape = SearchValues.Create(
+        "\"\\" + string.Concat(Enumerable.Range(0, 0x20).Select(c => (char)c)) + string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)));
+
+    private static void WriteString(string value, ArrayBufferWriter<byte> output)
     {
+        if (!value.AsSpan().ContainsAny(MayNeedEscape))
+        {
+            output.Write("\""u8);
+            output.Advance(Encoding.UTF8.GetBytes(value, output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length))));
+            output.Write("\""u8);
+            return;
+        }
+
+        var text = new StringBuilder(value.Length + 8);
         text.Append('"');
         for (var i = 0; i < value.Length; i++)
         {
@@ -169,7 +220,12 @@ public static class CanonicalJson
         }
 
         text.Append('"');
+        var escaped = text.ToString();
+        output.Advance(Encoding.UTF8.GetBytes(escaped, output.GetSpan(Encoding.UTF8.GetMaxByteCount(escaped.Length))));
     }
+
+    private static void WriteAscii(string text, ArrayBufferWriter<byte> output) =>
+        output.Advance(Encoding.ASCII.GetBytes(text, output.GetSpan(text.Length)));
 
     /// <summary>
     /// A number as JavaScript's Number::toString writes it: the shortest digits that read back as the same double

@@ -54,6 +54,24 @@ public sealed class CanonicalJsonTests
         Assert.Equal(reference, canonical);
     }
 
+    /// <summary>Texts copied as they are and texts rewritten: escapes, repeated keys, integers near the exact range.</summary>
+    private const string RawAndRewritten = """
+        {"k": 1, "s": "a\/b \u00e9 \ud83d\ude00", "k": 2, "\u0062": "escaped key",
+         "ints": [0, -0, -7, 123456789012345, 1234567890123456, 12345678901234567890, -9007199254740993, 10.0, 2e3]}
+        """;
+
+    [Fact]
+    public async Task RawTextIsCopiedOnlyWhereJavaScriptWritesItTheSame()
+    {
+        var canonical = CanonicalJson.Canonicalize(RawAndRewritten);
+
+        Assert.Equal(
+            "{\"b\":\"escaped key\",\"ints\":[0,0,-7,123456789012345,1234567890123456,12345678901234567000,-9007199254740992,10,2000],"
+            + "\"k\":2,\"s\":\"a/b é 😀\"}",
+            Encoding.UTF8.GetString(canonical));
+        Assert.Equal(await NodeJson.CanonicalAsync(Encoding.UTF8.GetBytes(RawAndRewritten)), canonical);
+    }
+
     [Fact]
     public void CanonicalFormIsAFixedPoint()
     {
