@@ -18,13 +18,14 @@ namespace OrleansShare.Silo.Storage.GroupCommit;
 /// either provider reads what the other wrote. Every write keeps its version check: a conflict fails that grain's
 /// write alone with <see cref="InconsistentStateException"/>, and nothing is answered before its commit.
 /// </summary>
-public sealed class GroupCommitGrainStorage : IGrainStorage
+public sealed class GroupCommitGrainStorage : IGrainStorage, IAsyncDisposable
 {
     private readonly string _name;
     private readonly string _serviceId;
     private readonly IGrainStorageSerializer _serializer;
     private readonly IActivatorProvider _activators;
     private readonly CommitQueue _queue;
+    private readonly IBatchExecutor _executor;
 
     /// <summary>
     /// Per session activation (its grain state object), the index row storage holds as far as this silo knows: the one
@@ -43,8 +44,12 @@ public sealed class GroupCommitGrainStorage : IGrainStorage
         _serviceId = serviceId;
         _serializer = serializer;
         _activators = activators;
+        _executor = executor;
         _queue = new CommitQueue(executor, options, Statistics, logger);
     }
+
+    /// <summary>Releases what the executor keeps open between batches (SQLite: its connections and prepared statements).</summary>
+    public ValueTask DisposeAsync() => _executor is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
 
     /// <summary>The provider registered as <paramref name="name"/>, on <paramref name="database"/>, with the silo's ServiceId and storage serializer.</summary>
     public static GroupCommitGrainStorage Create(IServiceProvider services, string name, Database database, GroupCommitOptions options)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +9,7 @@ namespace OrleansShare.Silo.Storage.GroupCommit;
 /// file's single writer up front instead of failing to upgrade a read lock), its statements run one after another
 /// in process, and one commit (one journal sync) makes them all durable.
 /// </summary>
-internal sealed class SqliteBatchExecutor(string connectionString, string serviceId) : IBatchExecutor
+internal sealed class SqliteBatchExecutor(string connectionString, string serviceId) : IBatchExecutor, IAsyncDisposable
 {
     private const string GrainMatches = """
         ServiceId = @ServiceId AND GrainTypeString = @StateName AND GrainIdN0 = @N0 AND GrainIdN1 = @N1
@@ -40,16 +41,35 @@ internal sealed class SqliteBatchExecutor(string connectionString, string servic
         RETURNING Version
         """;
 
+    /// <summary>Open connections with their prepared commands, idle between batches (one per batch in flight).</summary>
+    private readonly ConcurrentBag<PreparedConnection> _idle = [];
+
     public async Task<StorageOutcome[]> ExecuteAsync(IReadOnlyList<StorageOperation> operations, CancellationToken cancellationToken)
     {
-        await using var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
+        var prepared = _idle.TryTake(out var idle) ? idle : await PreparedConnection.OpenAsync(connectionString, cancellationToken);
+        try
+        {
+            var outcomes = await ExecuteAsync(prepared, operations, cancellationToken);
+            _idle.Add(prepared);
+            return outcomes;
+        }
+        catch
+        {
+            // Whatever state it was left in (an open transaction, a broken statement), it is not used again.
+            await prepared.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<StorageOutcome[]> ExecuteAsync(PreparedConnection prepared, IReadOnlyList<StorageOperation> operations, CancellationToken cancellationToken)
+    {
         var readOnly = operations.All(o => o.Kind == StorageOperationKind.Read);
-        await using var transaction = connection.BeginTransaction(deferred: readOnly);
+        await using var transaction = prepared.Connection.BeginTransaction(deferred: readOnly);
         var outcomes = new StorageOutcome[operations.Count];
         for (var i = 0; i < outcomes.Length; i++)
         {
-            await using var command = Command(connection, operations[i]);
+            var command = Command(prepared, operations[i]);
+            command.Transaction = transaction;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             outcomes[i] = !await reader.ReadAsync(cancellationToken) ? default
                 : operations[i].Kind == StorageOperationKind.Read
@@ -61,43 +81,124 @@ internal sealed class SqliteBatchExecutor(string connectionString, string servic
         return outcomes;
     }
 
+    /// <summary>Closes the idle connections (a batch still running closes its own when it ends).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        while (_idle.TryTake(out var prepared))
+        {
+            await prepared.DisposeAsync();
+        }
+    }
+
     public bool IsStatementError(DbException exception) =>
         // SQLITE_ERROR (a trigger's bad JSON), CONSTRAINT, TOOBIG, MISMATCH, RANGE. Not: BUSY or LOCKED (another
         // writer held the file past the busy timeout), I/O, FULL, CANTOPEN, CORRUPT: those fail the whole batch.
         exception is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is 1 or 18 or 19 or 20 or 25;
 
-    private SqliteCommand Command(SqliteConnection connection, StorageOperation operation)
+    /// <summary>The prepared command of <paramref name="operation"/>'s statement on this connection, its parameters set.</summary>
+    private SqliteCommand Command(PreparedConnection prepared, StorageOperation operation)
     {
         var key = operation.Key;
-        var command = connection.CreateCommand();
-        command.CommandText = operation switch
+        var sql = operation switch
         {
             { Kind: StorageOperationKind.Read } => ReadSql,
             { Kind: StorageOperationKind.Write, ExpectedVersion: null } => InsertSql,
             { Kind: StorageOperationKind.Write } => UpdateSql,
             _ => ClearSql,
         };
-        command.Parameters.AddWithValue("@ServiceId", serviceId);
-        command.Parameters.AddWithValue("@StateName", key.StateName);
-        command.Parameters.AddWithValue("@N0", key.N0);
-        command.Parameters.AddWithValue("@N1", key.N1);
-        command.Parameters.AddWithValue("@Extension", (object?)key.Extension ?? DBNull.Value);
+        var command = prepared.For(sql);
+        command.Parameters["@ServiceId"].Value = serviceId;
+        command.Parameters["@StateName"].Value = key.StateName;
+        command.Parameters["@N0"].Value = key.N0;
+        command.Parameters["@N1"].Value = key.N1;
+        command.Parameters["@Extension"].Value = (object?)key.Extension ?? DBNull.Value;
         if (operation is { Kind: StorageOperationKind.Write, ExpectedVersion: null })
         {
-            command.Parameters.AddWithValue("@GrainIdHash", key.GrainIdHash);
-            command.Parameters.AddWithValue("@GrainTypeHash", key.GrainTypeHash);
+            command.Parameters["@GrainIdHash"].Value = key.GrainIdHash;
+            command.Parameters["@GrainTypeHash"].Value = key.GrainTypeHash;
         }
 
         if (operation.Kind == StorageOperationKind.Write)
         {
-            command.Parameters.AddWithValue("@Payload", operation.Payload);
+            command.Parameters["@Payload"].Value = operation.Payload;
         }
 
-        if (operation.Kind != StorageOperationKind.Read)
+        if (operation.Kind != StorageOperationKind.Read && command.Parameters.Contains("@Version"))
         {
-            command.Parameters.AddWithValue("@Version", (object?)operation.ExpectedVersion ?? DBNull.Value);
+            command.Parameters["@Version"].Value = (object?)operation.ExpectedVersion ?? DBNull.Value;
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// One open connection and its commands, prepared once each: SQLite compiles a statement together with every
+    /// trigger it fires, and the session triggers are long, so compiling them again for each write would cost more
+    /// than running them. A connection serves one batch at a time.
+    /// </summary>
+    private sealed class PreparedConnection(SqliteConnection connection) : IAsyncDisposable
+    {
+        /// <summary>
+        /// A page cache of up to 64 MiB, and reads through a memory map of up to 256 MiB: a batch finds the rows it
+        /// rewrites (and their index pages) in memory instead of reading each page with a system call.
+        /// </summary>
+        private const string Pragmas = "PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;";
+
+        private readonly Dictionary<string, SqliteCommand> _commands = [];
+
+        public SqliteConnection Connection => connection;
+
+        public static async Task<PreparedConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+        {
+            var connection = new SqliteConnection(connectionString);
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using (var pragmas = connection.CreateCommand())
+                {
+                    pragmas.CommandText = Pragmas;
+                    await pragmas.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return new PreparedConnection(connection);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>The command of <paramref name="sql"/>, prepared on first use with its named parameters (all null).</summary>
+        public SqliteCommand For(string sql)
+        {
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var name in ParameterNames(sql))
+                {
+                    command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+                }
+
+                command.Prepare();
+                _commands.Add(sql, command);
+            }
+
+            return command;
+        }
+
+        private static IEnumerable<string> ParameterNames(string sql) =>
+            System.Text.RegularExpressions.Regex.Matches(sql, "@[A-Za-z0-9]+").Select(m => m.Value).Distinct(StringComparer.Ordinal);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var command in _commands.Values)
+            {
+                await command.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+        }
     }
 }
