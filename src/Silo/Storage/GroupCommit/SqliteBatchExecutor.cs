@@ -107,28 +107,41 @@ internal sealed class SqliteBatchExecutor(string connectionString, string servic
             _ => ClearSql,
         };
         var command = prepared.For(sql);
-        command.Parameters["@ServiceId"].Value = serviceId;
-        command.Parameters["@StateName"].Value = key.StateName;
-        command.Parameters["@N0"].Value = key.N0;
-        command.Parameters["@N1"].Value = key.N1;
-        command.Parameters["@Extension"].Value = (object?)key.Extension ?? DBNull.Value;
+        Set(command, "@ServiceId", serviceId);
+        Set(command, "@StateName", key.StateName);
+        Set(command, "@N0", key.N0);
+        Set(command, "@N1", key.N1);
+        Set(command, "@Extension", key.Extension);
         if (operation is { Kind: StorageOperationKind.Write, ExpectedVersion: null })
         {
-            command.Parameters["@GrainIdHash"].Value = key.GrainIdHash;
-            command.Parameters["@GrainTypeHash"].Value = key.GrainTypeHash;
+            Set(command, "@GrainIdHash", key.GrainIdHash);
+            Set(command, "@GrainTypeHash", key.GrainTypeHash);
         }
 
         if (operation.Kind == StorageOperationKind.Write)
         {
-            command.Parameters["@Payload"].Value = operation.Payload;
+            Set(command, "@Payload", operation.Payload);
         }
 
-        if (operation.Kind != StorageOperationKind.Read && command.Parameters.Contains("@Version"))
+        if (operation.Kind != StorageOperationKind.Read)
         {
-            command.Parameters["@Version"].Value = (object?)operation.ExpectedVersion ?? DBNull.Value;
+            Set(command, "@Version", operation.ExpectedVersion);
         }
 
         return command;
+    }
+
+    /// <summary>Gives a parameter of a reused command its value for this run, adding it on the command's first run.</summary>
+    private static void Set(SqliteCommand command, string name, object? value)
+    {
+        if (command.Parameters.Contains(name))
+        {
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        }
+        else
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
     }
 
     /// <summary>
@@ -169,27 +182,19 @@ internal sealed class SqliteBatchExecutor(string connectionString, string servic
             }
         }
 
-        /// <summary>The command of <paramref name="sql"/>, prepared on first use with its named parameters (all null).</summary>
+        /// <summary>The command of <paramref name="sql"/>, prepared on first use (its parameters are bound per run).</summary>
         public SqliteCommand For(string sql)
         {
             if (!_commands.TryGetValue(sql, out var command))
             {
                 command = connection.CreateCommand();
                 command.CommandText = sql;
-                foreach (var name in ParameterNames(sql))
-                {
-                    command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-                }
-
                 command.Prepare();
                 _commands.Add(sql, command);
             }
 
             return command;
         }
-
-        private static IEnumerable<string> ParameterNames(string sql) =>
-            System.Text.RegularExpressions.Regex.Matches(sql, "@[A-Za-z0-9]+").Select(m => m.Value).Distinct(StringComparer.Ordinal);
 
         public async ValueTask DisposeAsync()
         {
