@@ -33,6 +33,9 @@ public sealed class SessionGrain(
     /// <summary>Importers held for a token between <c>BeginExport</c> and <c>RecordExport</c>: memory only, never stored.</summary>
     private readonly Dictionary<Guid, (string TokenKey, DateTimeOffset Since)> _exportsUnderWay = [];
 
+    /// <summary>The silo's dispatcher, given each first event as soon as it is stored.</summary>
+    private IFirstEventHandoff? _handoff;
+
     private LazyPersistentState<SessionState> Stored => _state ??= new(storage, StateNames.Session, this.GetGrainId());
 
     private bool Live => Stored.RecordExists && !Stored.State.Deleted;
@@ -516,6 +519,20 @@ public sealed class SessionGrain(
         var events = next.EventSequence > Stored.State.EventSequence || !Stored.RecordExists ? next.Events : [];
         await Stored.WriteAsync(next with { PendingRedemption = pendingRedemption, CompletedRedemption = completedRedemption, Events = events, Ledger = ledger }, this);
         _size = size;
+        if (events is [{ Sequence: 1 } first, ..])
+        {
+            (_handoff ??= ServiceProvider.GetService<IFirstEventHandoff>() ?? NoHandoff.Instance).Stored(View(), first);
+        }
+    }
+
+    /// <summary>Where a host runs no webhook dispatcher: every event waits in the outbox.</summary>
+    private sealed class NoHandoff : IFirstEventHandoff
+    {
+        public static readonly NoHandoff Instance = new();
+
+        public void Stored(SessionView session, SessionEvent sessionEvent)
+        {
+        }
     }
 
     /// <summary><paramref name="next"/> with a <c>status.updated</c> event for its status, the session's next in sequence.</summary>

@@ -13,11 +13,13 @@ namespace OrleansShare.Silo.Storage;
 /// </summary>
 public sealed class WebhookOutbox(Database database)
 {
-    // An event waits while its session has an earlier event not yet fanned out.
+    // An event waits while its session has an earlier event not yet fanned out. A session's first event is left to the
+    // silo that stored it (IFirstEventHandoff) until @HandedBeforeMs: that silo attempts it and removes it meanwhile.
     private const string ListEventsSql = """
         SELECT w.event_id, w.application_id, w.session_id, w.sequence, w.event_type, w.status, w.occurred_at_ms
         FROM webhook_event w
         WHERE w.service_id = @ServiceId
+          AND (w.sequence > 1 OR w.recorded_at_ms <= @HandedBeforeMs)
           AND NOT EXISTS (SELECT 1 FROM webhook_event p
                           WHERE p.service_id = w.service_id AND p.session_id = w.session_id AND p.sequence < w.sequence)
         ORDER BY w.recorded_at_ms
@@ -89,16 +91,20 @@ public sealed class WebhookOutbox(Database database)
         LIMIT @Limit OFFSET @Offset;
         """;
 
-    /// <summary>Rows of one multi-row insert: 13 parameters each stays far below SQLite's limit of 32,766.</summary>
+    /// <summary>Rows of one multi-row insert: 14 parameters each stays far below SQLite's limit of 32,766.</summary>
     private const int InsertChunk = 200;
 
-    /// <summary>The oldest events ready to fan out (none of an earlier event of the same session).</summary>
-    public async Task<IReadOnlyList<OutboxEvent>> ListEventsAsync(int limit, CancellationToken ct)
+    /// <summary>
+    /// The oldest events ready to fan out: none of an earlier event of the same session, and no first event of a session
+    /// stored after <paramref name="handedBeforeMs"/> (its silo is attempting it).
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxEvent>> ListEventsAsync(int limit, long handedBeforeMs, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = ListEventsSql;
         AddParameter(command, "ServiceId", database.ServiceId, DbType.String);
+        AddParameter(command, "HandedBeforeMs", handedBeforeMs, DbType.Int64);
         AddParameter(command, "Limit", limit, DbType.Int32);
 
         var events = new List<OutboxEvent>();
@@ -114,10 +120,12 @@ public sealed class WebhookOutbox(Database database)
     }
 
     /// <summary>
-    /// In one transaction: removes <paramref name="events"/> from the outbox and inserts the deliveries of those this
-    /// call removed (an event another silo fanned out meanwhile is left to it). Returns the deliveries inserted.
+    /// In one transaction: removes <paramref name="events"/> from the outbox and inserts the <paramref name="deliveries"/>
+    /// of those this call removed (an event another silo fanned out meanwhile is left to it). A delivery without a first
+    /// attempt is pending, due at once; one with an attempt already made carries its outcome. Returns the deliveries
+    /// inserted.
     /// </summary>
-    public async Task<int> FanOutAsync(IReadOnlyList<OutboxEvent> events, Func<OutboxEvent, IReadOnlyList<Guid>> destinations, long nowMs, CancellationToken ct)
+    public async Task<int> FanOutAsync(IReadOnlyList<OutboxEvent> events, IReadOnlyList<NewDelivery> deliveries, long nowMs, CancellationToken ct)
     {
         if (events.Count == 0)
         {
@@ -147,7 +155,7 @@ public sealed class WebhookOutbox(Database database)
             }
         }
 
-        var rows = events.Where(e => removed.Contains(e.EventId)).SelectMany(e => destinations(e).Select(d => (Event: e, DestinationId: d))).ToList();
+        var rows = deliveries.Where(d => removed.Contains(d.Event.EventId)).ToList();
         foreach (var chunk in rows.Chunk(InsertChunk))
         {
             await using var insert = connection.CreateCommand();
@@ -157,9 +165,9 @@ public sealed class WebhookOutbox(Database database)
             AddParameter(insert, "NowMs", nowMs, DbType.Int64);
             for (var i = 0; i < chunk.Length; i++)
             {
-                var (e, destinationId) = chunk[i];
+                var (e, destinationId, attempt) = chunk[i];
                 values.Append(i == 0 ? "" : ",\n").Append(CultureInfo.InvariantCulture,
-                    $"(@ServiceId, @E{i}, @D{i}, @A{i}, @S{i}, @Q{i}, @T{i}, @St{i}, @O{i}, 'pending', 0, @NowMs, 0, @NowMs, @NowMs)");
+                    $"(@ServiceId, @E{i}, @D{i}, @A{i}, @S{i}, @Q{i}, @T{i}, @St{i}, @O{i}, @State{i}, @N{i}, @C{i}, @Err{i}, @Due{i}, 0, @NowMs, @U{i})");
                 AddGuid(insert, $"E{i}", e.EventId);
                 AddGuid(insert, $"D{i}", destinationId);
                 AddGuid(insert, $"A{i}", e.ApplicationId);
@@ -168,12 +176,18 @@ public sealed class WebhookOutbox(Database database)
                 AddParameter(insert, $"T{i}", e.EventType, DbType.String);
                 AddParameter(insert, $"St{i}", e.Status, DbType.String);
                 AddParameter(insert, $"O{i}", e.OccurredAtMs, DbType.Int64);
+                AddParameter(insert, $"State{i}", attempt?.State ?? DeliveryStates.Pending, DbType.String);
+                AddParameter(insert, $"N{i}", attempt is null ? 0 : 1, DbType.Int32);
+                AddParameter(insert, $"C{i}", attempt?.StatusCode, DbType.Int32);
+                AddParameter(insert, $"Err{i}", attempt?.Error, DbType.String);
+                AddParameter(insert, $"Due{i}", attempt?.NextAttemptAtMs ?? nowMs, DbType.Int64);
+                AddParameter(insert, $"U{i}", attempt?.AtMs ?? nowMs, DbType.Int64);
             }
 
             insert.CommandText = $"""
                 INSERT INTO webhook_delivery
                     (service_id, event_id, destination_id, application_id, session_id, sequence, event_type, status, occurred_at_ms,
-                     state, attempts, next_attempt_at_ms, lease_until_ms, created_at_ms, updated_at_ms)
+                     state, attempts, last_status_code, last_error, next_attempt_at_ms, lease_until_ms, created_at_ms, updated_at_ms)
                 VALUES {values}
                 ON CONFLICT DO NOTHING;
                 """;

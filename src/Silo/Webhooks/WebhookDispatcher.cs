@@ -1,14 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using System.Net.Http.Headers;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansShare.Grains.Applications;
 using OrleansShare.Grains.Sessions;
-using OrleansShare.Grains.Webhooks;
 using OrleansShare.Silo.Storage;
 
 namespace OrleansShare.Silo.Webhooks;
@@ -24,24 +21,18 @@ namespace OrleansShare.Silo.Webhooks;
 internal sealed partial class WebhookDispatcher(
     WebhookOutbox outbox,
     IGrainFactory grains,
-    IHttpClientFactory httpClients,
+    WebhookPoster poster,
+    DeliverySlots slots,
     IOptions<WebhookOptions> options,
-    IConfiguration configuration,
     IMeterFactory meters,
     TimeProvider time,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
-    /// <summary>The meter of OrleansShare's own instruments.</summary>
-    public const string MeterName = "OrleansShare";
-
-    public const string HttpClientName = "OrleansShare.Webhooks";
-
     /// <summary>How often settled deliveries older than the retention are removed.</summary>
     private static readonly TimeSpan CleanupInterval = TimeSpan.FromMinutes(10);
 
     private readonly WebhookOptions _settings = options.Value;
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
-    private SemaphoreSlim? _slots;
 
     /// <summary>Released when attempts have been recorded (their leases cleared): the dispatcher may claim again at once.</summary>
     private readonly SemaphoreSlim _recorded = new(0, 1);
@@ -50,25 +41,15 @@ internal sealed partial class WebhookDispatcher(
     private readonly Channel<(ClaimedDelivery Delivery, DeliveryAttempt Attempt)> _made =
         Channel.CreateUnbounded<(ClaimedDelivery, DeliveryAttempt)>(new UnboundedChannelOptions { SingleReader = true });
 
-    /// <summary>
-    /// <c>orleansshare_webhook_deliveries_total{outcome}</c> once exported: one per attempt, outcome <c>delivered</c>,
-    /// <c>retrying</c> or <c>failed</c>.
-    /// </summary>
-    private readonly Counter<long> _attempts = meters.Create(MeterName).CreateCounter<long>(
-        "orleansshare_webhook_deliveries", description: "Webhook delivery attempts, by outcome");
-
     /// <summary>The last backlog count (<see cref="WebhookOutbox.CountBacklogAsync"/>), and when it is next due.</summary>
     private long _backlog;
     private DateTimeOffset _nextBacklogCount;
 
-    private string PublicBaseUrl => configuration["Gateway:PublicBaseUrl"] is { Length: > 0 } configured ? configured : "http://localhost:8080";
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _slots = new SemaphoreSlim(_settings.MaxConcurrency, _settings.MaxConcurrency);
         // orleansshare_webhook_backlog once exported: what waits, cluster-wide, as this silo last counted it (every
         // silo reports the same figure; a dashboard takes their max). Counted every 20 polls (5 s by default).
-        meters.Create(MeterName).CreateObservableGauge(
+        meters.Create(WebhookPoster.MeterName).CreateObservableGauge(
             "orleansshare_webhook_backlog", () => Volatile.Read(ref _backlog), unit: "{delivery}",
             description: "Webhook events and deliveries waiting to be delivered, cluster-wide");
         var recorder = RecordAsync(stoppingToken);
@@ -84,7 +65,7 @@ internal sealed partial class WebhookDispatcher(
                     {
                     }
 
-                    await DispatchAsync(_slots, stoppingToken);
+                    await DispatchAsync(slots.Silo, stoppingToken);
                     if (time.GetUtcNow() >= _nextBacklogCount)
                     {
                         _nextBacklogCount = time.GetUtcNow() + (_settings.PollInterval * 20);
@@ -164,23 +145,21 @@ internal sealed partial class WebhookDispatcher(
     /// <summary>Fans out the oldest batch of events ready; returns how many there were.</summary>
     private async Task<int> FanOutAsync(CancellationToken ct)
     {
-        var events = await outbox.ListEventsAsync(_settings.BatchSize, ct);
+        var now = time.GetUtcNow();
+        var events = await outbox.ListEventsAsync(_settings.BatchSize, (now - FirstEventHandoff.Grace(_settings)).ToUnixTimeMilliseconds(), ct);
         if (events.Count == 0)
         {
             return 0;
         }
 
-        var destinations = new Dictionary<Guid, IReadOnlyList<WebhookDestination>>();
-        foreach (var applicationId in events.Select(e => e.ApplicationId).Distinct())
+        var deliveries = new List<NewDelivery>();
+        foreach (var application in events.GroupBy(e => e.ApplicationId))
         {
-            destinations[applicationId] = await grains.GetGrain<IApplicationGrain>(applicationId).ListWebhookDestinations();
+            var destinations = await grains.GetGrain<IApplicationGrain>(application.Key).ListWebhookDestinations();
+            deliveries.AddRange(application.SelectMany(e => destinations.Where(d => d.Receives(e.EventType)).Select(d => new NewDelivery(e, d.DestinationId))));
         }
 
-        var inserted = await outbox.FanOutAsync(
-            events,
-            e => [.. destinations[e.ApplicationId].Where(d => d.Receives(e.EventType)).Select(d => d.DestinationId)],
-            time.GetUtcNow().ToUnixTimeMilliseconds(),
-            ct);
+        var inserted = await outbox.FanOutAsync(events, deliveries, now.ToUnixTimeMilliseconds(), ct);
         LogFannedOut(logger, events.Count, inserted);
         return events.Count;
     }
@@ -211,10 +190,7 @@ internal sealed partial class WebhookDispatcher(
         try
         {
             await Task.Yield();
-            var attempt = await AttemptAsync(delivery, ct);
-            _attempts.Add(1, new KeyValuePair<string, object?>("outcome", attempt.State == DeliveryStates.Pending ? "retrying" : attempt.State));
-            _made.Writer.TryWrite((delivery, attempt));
-            LogAttempt(logger, delivery.EventId, delivery.DestinationId, delivery.Attempts + 1, attempt.State, attempt.StatusCode);
+            _made.Writer.TryWrite((delivery, await AttemptAsync(delivery, ct)));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -234,66 +210,21 @@ internal sealed partial class WebhookDispatcher(
         var destination = await grains.GetGrain<IApplicationGrain>(delivery.ApplicationId).GetWebhookDestination(delivery.DestinationId);
         if (destination is not { Enabled: true })
         {
-            return Settled(DeliveryStates.Failed, null, destination is null ? "The destination was deleted." : "The destination was disabled.");
+            return poster.Abandon(destination is null ? "The destination was deleted." : "The destination was disabled.");
         }
 
         var session = await grains.GetGrain<ISessionGrain>(delivery.SessionId).Get(delivery.ApplicationId);
         if (session is null)
         {
-            return Settled(DeliveryStates.Failed, null, "The session was deleted.");
+            return poster.Abandon("The session was deleted.");
         }
 
-        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
-        var body = WebhookPayload.Build(delivery.EventType, delivery.Status, session, PublicBaseUrl, timestamp);
-        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Webhook-Id", delivery.EventId.ToString());
-        request.Headers.Add("X-Timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("X-Signature-V2", WebhookSignature.Sign(destination.Secret, body));
-        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("OrleansShare-Webhooks", "1"));
-
-        try
-        {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            var status = (int)response.StatusCode;
-            return response.IsSuccessStatusCode
-                ? Settled(DeliveryStates.Delivered, status, null)
-                : Retry(delivery, status, $"The destination answered {status}.");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException
-                                       || (ex is OperationCanceledException && !ct.IsCancellationRequested))
-        {
-            return Retry(delivery, null, ex is HttpRequestException ? $"The request failed: {ex.Message}" : "The destination did not answer in time.");
-        }
-    }
-
-    private DeliveryAttempt Settled(string state, int? statusCode, string? error)
-    {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return new DeliveryAttempt(state, statusCode, error, now, now);
-    }
-
-    /// <summary>Pending again after a backoff that doubles per attempt (with jitter), or failed once the retry window has passed.</summary>
-    private DeliveryAttempt Retry(ClaimedDelivery delivery, int? statusCode, string error)
-    {
-        var now = time.GetUtcNow();
-        if (now - DateTimeOffset.FromUnixTimeMilliseconds(delivery.CreatedAtMs) >= _settings.RetryFor)
-        {
-            return Settled(DeliveryStates.Failed, statusCode, error);
-        }
-
-        var exponent = Math.Min(delivery.Attempts, 30);
-        var delay = TimeSpan.FromTicks((long)Math.Min(_settings.RetryBaseDelay.Ticks * Math.Pow(2, exponent), _settings.RetryMaxDelay.Ticks));
-        var jittered = delay * (0.5 + (Random.Shared.NextDouble() * 0.5));
-        return new DeliveryAttempt(DeliveryStates.Pending, statusCode, error, (now + jittered).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds());
+        return await poster.AttemptAsync(
+            destination, delivery.EventId, delivery.EventType, delivery.Status, session, delivery.Attempts, delivery.CreatedAtMs, ct);
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Fanned out {Events} webhook events into {Deliveries} deliveries")]
     private static partial void LogFannedOut(ILogger logger, int events, int deliveries);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Debug,
-        Message = "Webhook event {EventId} to destination {DestinationId}, attempt {Attempt}: {State} ({StatusCode})")]
-    private static partial void LogAttempt(ILogger logger, Guid eventId, Guid destinationId, int attempt, string state, int? statusCode);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning,
         Message = "Webhook event {EventId} to destination {DestinationId}: the attempt could not be made; it is retried when its lease expires")]

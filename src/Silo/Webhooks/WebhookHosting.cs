@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OrleansShare.Grains.Webhooks;
 using Polly;
 
 namespace OrleansShare.Silo.Webhooks;
@@ -57,7 +58,7 @@ public static class WebhookHosting
         services.AddWebhookSettings(configuration, embedded);
         services.AddMetrics();
         services.TryAddSingleton<GuardedConnector>();
-        services.AddHttpClient(WebhookDispatcher.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(WebhookPoster.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 ConnectCallback = sp.GetRequiredService<GuardedConnector>().ConnectAsync,
@@ -68,6 +69,11 @@ public static class WebhookHosting
             })
             .AddResilienceHandler("webhook-attempt", (pipeline, context) =>
                 pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout));
+        services.TryAddSingleton<WebhookPoster>();
+        services.TryAddSingleton<DeliverySlots>();
+        services.TryAddSingleton<FirstEventHandoff>();
+        services.TryAddSingleton<IFirstEventHandoff>(sp => sp.GetRequiredService<FirstEventHandoff>());
+        services.AddHostedService(sp => sp.GetRequiredService<FirstEventHandoff>());
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }

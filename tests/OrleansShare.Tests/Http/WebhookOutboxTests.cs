@@ -14,19 +14,24 @@ namespace OrleansShare.Tests.Http;
 [Trait("Layer", "Http")]
 public sealed class WebhookOutboxTests
 {
+    private const string Recorded = """
+        SELECT (SELECT count(*) FROM webhook_event WHERE application_id = @App) + (SELECT count(*) FROM webhook_delivery WHERE application_id = @App)
+        """;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task AnApplicationRecordsWebhookEventsOnlyWhileItHasADestination()
     {
-        // The dispatcher polls once at start and then not for an hour, so recorded events stay in the outbox to be counted.
+        // An event is recorded in webhook_event; the silo that stored it moves it to webhook_delivery with its first
+        // attempt (to a port nothing listens on), in one transaction: the two tables together count what was recorded.
         await using var app = GatewayApp.WithSettings(new Dictionary<string, string> { ["Webhooks:PollInterval"] = "01:00:00" });
         await app.InitializeAsync();
         var owner = await app.CreateApplicationAsync();
 
         await DecideNewSessionAsync(app, owner, "before");
         Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
-        Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(0, await CountAsync(app, Recorded, owner.ApplicationId));
 
         var created = await (await owner.Client.PostAsync("/v3/webhook/destinations/", Body.Json(new JsonObject
         {
@@ -35,13 +40,48 @@ public sealed class WebhookOutboxTests
         }), Ct)).AssertJsonAsync(HttpStatusCode.Created);
         await DecideNewSessionAsync(app, owner, "during");
         Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
-        Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(1, await CountAsync(app, Recorded, owner.ApplicationId));
 
         var deleted = await owner.Client.DeleteAsync($"/v3/webhook/destinations/{created.Id("destination_id")}/", Ct);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         await DecideNewSessionAsync(app, owner, "after");
         Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_subscriber WHERE application_id = @App", owner.ApplicationId));
-        Assert.Equal(1, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
+        Assert.Equal(1, await CountAsync(app, Recorded, owner.ApplicationId));
+    }
+
+    [Fact]
+    public async Task ASessionsFirstEventIsDeliveredByTheSiloThatStoredItWithoutWaitingForAPoll()
+    {
+        // The dispatcher polls once at start and then not for an hour: only the handoff from the session grain can deliver.
+        await using var app = GatewayApp.WithSettings(new Dictionary<string, string> { ["Webhooks:PollInterval"] = "01:00:00" });
+        await app.InitializeAsync();
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        var owner = await app.CreateApplicationAsync();
+        await (await owner.Client.PostAsync("/v3/webhook/destinations/", Body.Json(new JsonObject
+        {
+            ["url"] = receiver.Url,
+            ["subscribed_events"] = new JsonArray("status.updated"),
+        }), Ct)).AssertJsonAsync(HttpStatusCode.Created);
+        var sessionId = await app.CreateSessionAsync(owner, owner.KycWorkflowId, "first-event");
+
+        await app.RecordDecisionAsync(owner, sessionId, Decisions.Verified(SessionKind.User));
+
+        var received = await receiver.WaitForAsync(r => r.Count == 1, TimeSpan.FromSeconds(30), "the first event's delivery");
+        Assert.Equal(sessionId.ToString(), received[0].SessionId);
+
+        // Then recorded: the event leaves the outbox as its delivery is logged, delivered on the first attempt.
+        const string Logged = """
+            SELECT (SELECT count(*) FROM webhook_delivery WHERE application_id = @App AND state = 'delivered' AND attempts = 1)
+                 - (SELECT count(*) FROM webhook_event WHERE application_id = @App)
+            """;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await CountAsync(app, Logged, owner.ApplicationId) != 1 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+        }
+
+        Assert.Equal(1, await CountAsync(app, Logged, owner.ApplicationId));
+        Assert.Equal(0, await CountAsync(app, "SELECT count(*) FROM webhook_event WHERE application_id = @App", owner.ApplicationId));
     }
 
     [Fact]

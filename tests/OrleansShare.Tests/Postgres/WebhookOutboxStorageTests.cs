@@ -74,6 +74,57 @@ public sealed class WebhookOutboxStorageTests(PostgresServer server) : IAsyncLif
         Assert.Equal([s5Second], next.Select(d => d.EventId).ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task AFirstEventIsLeftToItsSiloUntilTheGraceAndItsAttemptIsRecordedWithItsDelivery(DatabaseKind kind)
+    {
+        var database = _databases[kind];
+        var outbox = new WebhookOutbox(database);
+        const long handedBefore = Now - 40_000;
+        var (fresh, orphaned, later) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+
+        // A first event just stored (its silo is attempting it), a first event stored before the grace (its silo never
+        // recorded it), and a session's second event stored just now behind its first.
+        var freshFirst = await InsertEventAsync(database, fresh, sequence: 1, recordedAtMs: Now - 5);
+        var orphanedFirst = await InsertEventAsync(database, orphaned, sequence: 1, recordedAtMs: handedBefore - 1);
+        var laterFirst = await InsertEventAsync(database, later, sequence: 1, recordedAtMs: Now - 5);
+        var laterSecond = await InsertEventAsync(database, later, sequence: 2, recordedAtMs: Now - 4);
+
+        // Only the orphan is listed: neither a first event within its grace nor an event behind one.
+        var listed = await outbox.ListEventsAsync(10, handedBefore, Cancel);
+        Assert.Equal([orphanedFirst], listed.Select(e => e.EventId).ToArray());
+
+        // The fresh event's silo records its attempts: a delivered one and a failed one to be retried, with the event
+        // removed in the same transaction. An event removed already (fanned out by another silo) gets no delivery here.
+        var (delivered, retried) = (Guid.NewGuid(), Guid.NewGuid());
+        var freshEvent = new OutboxEvent(freshFirst, Guid.NewGuid(), fresh, 1, "status.updated", "Approved", Now - 10);
+        var goneEvent = new OutboxEvent(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), 1, "status.updated", "Approved", Now - 10);
+        var inserted = await outbox.FanOutAsync(
+            [freshEvent, goneEvent],
+            [
+                new NewDelivery(freshEvent, delivered, new DeliveryAttempt(DeliveryStates.Delivered, 204, null, Now, Now)),
+                new NewDelivery(freshEvent, retried, new DeliveryAttempt(DeliveryStates.Pending, 503, "The destination answered 503.", Now + 10_000, Now)),
+                new NewDelivery(goneEvent, delivered, new DeliveryAttempt(DeliveryStates.Delivered, 200, null, Now, Now)),
+            ],
+            Now,
+            Cancel);
+        Assert.Equal(2, inserted);
+        var rows = await DeliveriesAsync(database, freshFirst);
+        Assert.Equal([(delivered, "delivered", 1, (long?)204), (retried, "pending", 1, (long?)503)], rows.OrderBy(r => r.State).ToArray());
+        Assert.Empty(await DeliveriesAsync(database, goneEvent.EventId));
+
+        // The retried delivery is not due yet; once it is, it is claimed like any other, as a second attempt.
+        Assert.DoesNotContain(await outbox.ClaimAsync(10, 16, Now, Now + 30_000, Cancel), d => d.EventId == freshFirst);
+        var claimed = Assert.Single(await outbox.ClaimAsync(10, 16, Now + 10_000, Now + 40_000, Cancel), d => d.EventId == freshFirst);
+        Assert.Equal((retried, 1), (claimed.DestinationId, claimed.Attempts));
+
+        // The session behind the fresh one is listed once its first event has been removed, and not before.
+        Assert.DoesNotContain(laterSecond, (await outbox.ListEventsAsync(10, handedBefore, Cancel)).Select(e => e.EventId));
+        var laterEvent = new OutboxEvent(laterFirst, Guid.NewGuid(), later, 1, "status.updated", "Approved", Now - 10);
+        await outbox.FanOutAsync([laterEvent], [], Now, Cancel);
+        Assert.Contains(laterSecond, (await outbox.ListEventsAsync(10, handedBefore, Cancel)).Select(e => e.EventId));
+    }
+
     [Fact]
     public async Task OnPostgreSqlOnlyBookkeepingConnectionsCommitWithoutWaitingForTheWalFlush()
     {
@@ -118,6 +169,52 @@ public sealed class WebhookOutboxStorageTests(PostgresServer server) : IAsyncLif
         Add(command, "@LeaseUntilMs", leaseUntilMs);
         await command.ExecuteNonQueryAsync(Cancel);
         return eventId;
+    }
+
+    /// <summary>An outbox row, as a session write stores it; returns its event id.</summary>
+    private static async Task<Guid> InsertEventAsync(Database database, Guid sessionId, long sequence, long recordedAtMs)
+    {
+        var eventId = Guid.NewGuid();
+        await using var connection = await database.OpenConnectionAsync(Cancel);
+        await using var command = connection.CreateCommand();
+        // An application with a destination (SQLite's trigger drops the events of others).
+        command.CommandText = """
+            INSERT INTO webhook_subscriber (service_id, application_id) VALUES (@ServiceId, @ApplicationId);
+            INSERT INTO webhook_event
+                (service_id, event_id, application_id, session_id, sequence, event_type, status, occurred_at_ms, recorded_at_ms)
+            VALUES (@ServiceId, @EventId, @ApplicationId, @SessionId, @Sequence, 'status.updated', 'Approved', @RecordedAtMs, @RecordedAtMs)
+            """;
+        Add(command, "@ServiceId", database.ServiceId);
+        Add(command, "@EventId", Id(database, eventId));
+        Add(command, "@ApplicationId", Id(database, Guid.NewGuid()));
+        Add(command, "@SessionId", Id(database, sessionId));
+        Add(command, "@Sequence", sequence);
+        Add(command, "@RecordedAtMs", recordedAtMs);
+        await command.ExecuteNonQueryAsync(Cancel);
+        return eventId;
+    }
+
+    /// <summary>The deliveries of one event: destination, state, attempts and last status code.</summary>
+    private static async Task<List<(Guid DestinationId, string State, int Attempts, long? StatusCode)>> DeliveriesAsync(Database database, Guid eventId)
+    {
+        await using var connection = await database.OpenConnectionAsync(Cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT destination_id, state, attempts, last_status_code FROM webhook_delivery
+            WHERE service_id = @ServiceId AND event_id = @EventId
+            """;
+        Add(command, "@ServiceId", database.ServiceId);
+        Add(command, "@EventId", Id(database, eventId));
+        var rows = new List<(Guid, string, int, long?)>();
+        await using var reader = await command.ExecuteReaderAsync(Cancel);
+        while (await reader.ReadAsync(Cancel))
+        {
+            var destination = database.Kind == DatabaseKind.PostgreSql ? reader.GetGuid(0) : Guid.Parse(reader.GetString(0), CultureInfo.InvariantCulture);
+            rows.Add((destination, reader.GetString(1), Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture),
+                reader.IsDBNull(3) ? null : Convert.ToInt64(reader.GetValue(3), CultureInfo.InvariantCulture)));
+        }
+
+        return rows;
     }
 
     // PostgreSQL stores uuids natively, SQLite as lower-case text.

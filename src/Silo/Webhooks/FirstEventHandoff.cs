@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Sessions;
+using OrleansShare.Grains.Webhooks;
+using OrleansShare.Silo.Storage;
+
+namespace OrleansShare.Silo.Webhooks;
+
+/// <summary>
+/// The first attempts of sessions' first events (an import's <c>status.updated</c> above all), made by the silo whose
+/// session grain stored them, as soon as they are stored: the session and its application's destinations are at hand,
+/// so an event costs no poll, no outbox read, no claim and no second session read, only its posts and then one shared
+/// transaction that removes it from the outbox and records its deliveries with their outcomes. A delivery that failed
+/// is retried by <see cref="WebhookDispatcher"/> like any other.
+/// </summary>
+/// <remarks>
+/// Until <see cref="Grace"/> after it was stored, the outbox leaves a first event to this path; an event this silo did
+/// not take (its queue full, a destination's slots all taken) is recorded as pending at once, and one it took but never
+/// recorded (the silo gone, the database unreachable) is fanned out by any silo once the grace has passed, to be
+/// delivered again with the same <c>X-Webhook-Id</c>.
+/// </remarks>
+internal sealed partial class FirstEventHandoff(
+    WebhookOutbox outbox,
+    IGrainFactory grains,
+    WebhookPoster poster,
+    DeliverySlots slots,
+    IOptions<WebhookOptions> options,
+    TimeProvider time,
+    ILogger<FirstEventHandoff> logger) : BackgroundService, IFirstEventHandoff
+{
+    /// <summary>First events waiting for their attempts; past this, an event is left to the outbox.</summary>
+    private const int QueueLimit = 10_000;
+
+    private readonly WebhookOptions _settings = options.Value;
+    private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+
+    private readonly Channel<(SessionView Session, SessionEvent Event)> _handed =
+        Channel.CreateBounded<(SessionView, SessionEvent)>(new BoundedChannelOptions(QueueLimit) { SingleReader = true });
+
+    /// <summary>Events whose first attempts are made (or that need none), to be recorded together.</summary>
+    private readonly Channel<(OutboxEvent Event, IReadOnlyList<NewDelivery> Deliveries)> _attempted =
+        Channel.CreateUnbounded<(OutboxEvent, IReadOnlyList<NewDelivery>)>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>How long the outbox leaves a first event to the silo that stored it: one attempt's timeout and 30 s to record it.</summary>
+    public static TimeSpan Grace(WebhookOptions settings) => settings.Timeout + TimeSpan.FromSeconds(30);
+
+    public void Stored(SessionView session, SessionEvent sessionEvent) => _handed.Writer.TryWrite((session, sessionEvent));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var recorder = RecordAsync();
+        var batch = new List<(SessionView Session, SessionEvent Event)>();
+        try
+        {
+            while (await _handed.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < _settings.BatchSize && _handed.Reader.TryRead(out var handed))
+                {
+                    batch.Add(handed);
+                }
+
+                try
+                {
+                    await AttemptAsync(batch, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    LogHandoffFailed(logger, ex, batch.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Attempts under way end with the host; what they leave unrecorded is fanned out once the grace has passed.
+        await Task.WhenAll(_inFlight.Keys);
+        _attempted.Writer.Complete();
+        await recorder;
+    }
+
+    /// <summary>Starts the attempts of a batch of first events, asking each application for its destinations once.</summary>
+    private async Task AttemptAsync(List<(SessionView Session, SessionEvent Event)> batch, CancellationToken ct)
+    {
+        foreach (var application in batch.GroupBy(h => h.Session.ApplicationId))
+        {
+            var destinations = await grains.GetGrain<IApplicationGrain>(application.Key).ListWebhookDestinations();
+            if (destinations.IsEmpty)
+            {
+                // The outbox keeps no event of an application without destinations (migration 011's subscriber rows).
+                continue;
+            }
+
+            foreach (var (session, stored) in application)
+            {
+                var e = new OutboxEvent(
+                    stored.EventId, session.ApplicationId, session.SessionId, stored.Sequence, stored.Type, stored.Status,
+                    stored.OccurredAt.ToUnixTimeMilliseconds());
+                var targets = destinations.Where(d => d.Receives(e.EventType)).ToList();
+                if (targets.Count > 0 && slots.TryTakeFirstAttempts(targets))
+                {
+                    var task = PostAsync(e, session, targets, ct);
+                    _inFlight.TryAdd(task, true);
+                    _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+                else
+                {
+                    // None subscribed: removed with no delivery. A destination without a free slot: pending, claimed when one frees.
+                    _attempted.Writer.TryWrite((e, [.. targets.Select(d => new NewDelivery(e, d.DestinationId))]));
+                }
+            }
+        }
+    }
+
+    /// <summary>Posts <paramref name="e"/> to each of <paramref name="targets"/> (their slots taken), then hands the outcomes to the recorder.</summary>
+    private async Task PostAsync(OutboxEvent e, SessionView session, List<WebhookDestination> targets, CancellationToken ct)
+    {
+        await Task.Yield();
+        var createdAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        try
+        {
+            var deliveries = await Task.WhenAll(targets.Select(async destination =>
+            {
+                try
+                {
+                    return new NewDelivery(e, destination.DestinationId,
+                        await poster.AttemptAsync(destination, e.EventId, e.EventType, e.Status, session, 0, createdAtMs, ct));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Not attempted after all: pending, due at once.
+                    LogAttemptFailed(logger, ex, e.EventId, destination.DestinationId);
+                    return new NewDelivery(e, destination.DestinationId);
+                }
+                finally
+                {
+                    slots.Return(destination.DestinationId);
+                }
+            }));
+            _attempted.Writer.TryWrite((e, deliveries));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Records attempted events in batches of whatever gathered while the previous batch was being written: each event
+    /// is removed from the outbox and its deliveries inserted with their outcomes, all in one transaction.
+    /// </summary>
+    private async Task RecordAsync()
+    {
+        var events = new List<OutboxEvent>();
+        var deliveries = new List<NewDelivery>();
+        while (await _attempted.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            events.Clear();
+            deliveries.Clear();
+            while (events.Count < 1000 && _attempted.Reader.TryRead(out var attempted))
+            {
+                events.Add(attempted.Event);
+                deliveries.AddRange(attempted.Deliveries);
+            }
+
+            try
+            {
+                await outbox.FanOutAsync(events, deliveries, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                LogRecordFailed(logger, ex, events.Count);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning,
+        Message = "{Count} first webhook events could not be attempted here; they are fanned out from the outbox once their grace has passed")]
+    private static partial void LogHandoffFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Warning,
+        Message = "Webhook event {EventId} to destination {DestinationId}: the first attempt could not be made; it is recorded as pending")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, Guid eventId, Guid destinationId);
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Warning,
+        Message = "The first attempts of {Count} webhook events could not be recorded; they are fanned out from the outbox once their grace has passed, and delivered again with the same X-Webhook-Id")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, int count);
+}
