@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -5,6 +6,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 // Load generator for a running OrleansShare deployment (embedded or cluster): provisions two applications,
 // records N verified sessions, then measures share+import pairs per second and decision reads per second
@@ -89,7 +94,7 @@ foreach (var key in new[] { sourceKey, partnerKey })
         new { workflow_label = "KYC", features = new[] { "OCR", "LIVENESS", "FACE_MATCH", "AML" }, is_default = true }, 201);
 }
 
-using var receiver = options.Webhook ? WebhookReceiver.Start() : null;
+await using var receiver = options.Webhook ? await WebhookReceiver.StartAsync() : null;
 if (receiver is not null)
 {
     await Send(HttpMethod.Post, $"{Gateway(0)}/v3/webhook/destinations/", partnerKey, null,
@@ -202,17 +207,22 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
     }
 }
 
-/// <summary>A webhook receiver on loopback: answers 200 to every POST and notes when each session's first delivery arrived.</summary>
-internal sealed class WebhookReceiver : IDisposable
+/// <summary>
+/// A webhook receiver on loopback (Kestrel): reads each POST's body, notes when each session's first delivery arrived
+/// and answers 200. It takes the session id from the body's first <c>"session_id":"</c> (the canonical body's keys are
+/// sorted, so that is <c>decision.session_id</c>, the session's own id) rather than parsing the whole document: the
+/// receiver shares the machine with the service under test, and should cost it as little as a real one elsewhere would.
+/// </summary>
+internal sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private static readonly byte[] SessionIdKey = "\"session_id\":\""u8.ToArray();
 
-    private WebhookReceiver(int port)
+    private readonly WebApplication _app;
+
+    private WebhookReceiver(WebApplication app, string url)
     {
-        Url = $"http://127.0.0.1:{port}/hook/";
-        _listener.Prefixes.Add(Url);
-        _listener.Start();
-        _ = Task.Run(ServeAsync);
+        _app = app;
+        Url = url;
     }
 
     public string Url { get; }
@@ -220,44 +230,34 @@ internal sealed class WebhookReceiver : IDisposable
     /// <summary>Session id to the <see cref="Stopwatch"/> timestamp of its first delivery.</summary>
     public ConcurrentDictionary<string, long> Received { get; } = new();
 
-    public static WebhookReceiver Start()
+    public static async Task<WebhookReceiver> StartAsync()
     {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return new WebhookReceiver(port);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        WebhookReceiver? receiver = null;
+        app.MapPost("/hook/", async (HttpRequest request) =>
         {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
             var at = Stopwatch.GetTimestamp();
-            using (var body = await JsonDocument.ParseAsync(context.Request.InputStream))
+            var body = await request.BodyReader.ReadAtLeastAsync(int.MaxValue);
+            ReadOnlySpan<byte> bytes = body.Buffer.IsSingleSegment ? body.Buffer.FirstSpan : body.Buffer.ToArray();
+            var key = bytes.IndexOf(SessionIdKey);
+            if (key >= 0 && bytes.Length >= key + SessionIdKey.Length + 36)
             {
-                if (body.RootElement.TryGetProperty("session_id", out var id) && id.GetString() is { } sessionId)
-                {
-                    Received.TryAdd(sessionId, at);
-                }
+                receiver!.Received.TryAdd(Encoding.ASCII.GetString(bytes.Slice(key + SessionIdKey.Length, 36)), at);
             }
 
-            context.Response.StatusCode = 200;
-            context.Response.Close();
-        }
+            request.BodyReader.AdvanceTo(body.Buffer.End);
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        var address = app.Urls.Single();
+        receiver = new WebhookReceiver(app, $"{address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)}/hook/");
+        return receiver;
     }
 
-    public void Dispose() => _listener.Close();
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
 internal static class Decision

@@ -243,6 +243,7 @@ public sealed class ApplicationGrain(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             time.UtcNowMilliseconds());
         await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Add(destination.DestinationId, destination) }, this);
+        IFirstEventHandoff.Of(ServiceProvider).DestinationsChanged(this.GetPrimaryKey());
         return destination;
     }
 
@@ -268,6 +269,7 @@ public sealed class ApplicationGrain(
             SubscribedEvents = draft.SubscribedEvents ?? current.SubscribedEvents,
         };
         await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.SetItem(destinationId, next) }, this);
+        IFirstEventHandoff.Of(ServiceProvider).DestinationsChanged(this.GetPrimaryKey());
         return next;
     }
 
@@ -279,6 +281,7 @@ public sealed class ApplicationGrain(
         }
 
         await state.WriteAsync(state.State with { WebhookDestinations = state.State.WebhookDestinations.Remove(destinationId) }, this);
+        IFirstEventHandoff.Of(ServiceProvider).DestinationsChanged(this.GetPrimaryKey());
         return true;
     }
 

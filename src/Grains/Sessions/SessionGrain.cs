@@ -521,17 +521,7 @@ public sealed class SessionGrain(
         _size = size;
         if (events is [{ Sequence: 1 } first, ..])
         {
-            (_handoff ??= ServiceProvider.GetService<IFirstEventHandoff>() ?? NoHandoff.Instance).Stored(View(), first);
-        }
-    }
-
-    /// <summary>Where a host runs no webhook dispatcher: every event waits in the outbox.</summary>
-    private sealed class NoHandoff : IFirstEventHandoff
-    {
-        public static readonly NoHandoff Instance = new();
-
-        public void Stored(SessionView session, SessionEvent sessionEvent)
-        {
+            (_handoff ??= IFirstEventHandoff.Of(ServiceProvider)).Stored(View(), first);
         }
     }
 

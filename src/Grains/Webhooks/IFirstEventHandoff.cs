@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansShare.Grains.Sessions;
 
 namespace OrleansShare.Grains.Webhooks;
@@ -13,4 +14,23 @@ public interface IFirstEventHandoff
 {
     /// <summary>Never blocks and never throws: an event that cannot be taken now is left to the outbox.</summary>
     void Stored(SessionView session, SessionEvent sessionEvent);
+
+    /// <summary>An application's destinations changed: what this silo knows of them is read again.</summary>
+    void DestinationsChanged(Guid applicationId);
+
+    /// <summary>The host's handoff; where it runs no webhook dispatcher (a test host), one that leaves every event to the outbox.</summary>
+    static IFirstEventHandoff Of(IServiceProvider services) => services.GetService<IFirstEventHandoff>() ?? None.Instance;
+
+    private sealed class None : IFirstEventHandoff
+    {
+        public static readonly None Instance = new();
+
+        public void Stored(SessionView session, SessionEvent sessionEvent)
+        {
+        }
+
+        public void DestinationsChanged(Guid applicationId)
+        {
+        }
+    }
 }

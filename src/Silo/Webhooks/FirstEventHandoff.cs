@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,18 @@ internal sealed partial class FirstEventHandoff(
     /// <summary>First events waiting for their attempts; past this, an event is left to the outbox.</summary>
     private const int QueueLimit = 10_000;
 
+    /// <summary>How long the recorder gathers attempted events before it writes them: fewer, larger transactions.</summary>
+    private static readonly TimeSpan RecordLinger = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// How long an application's destinations are taken as read. A change made through this silo is seen at once; one
+    /// made through another silo reaches this silo's first attempts within this time (an event of a destination created
+    /// there in that second is fanned out from the outbox after the grace).
+    /// </summary>
+    private static readonly TimeSpan DestinationsFor = TimeSpan.FromSeconds(1);
+
     private readonly WebhookOptions _settings = options.Value;
+    private readonly ConcurrentDictionary<Guid, (ImmutableArray<WebhookDestination> Destinations, DateTimeOffset Until)> _destinations = new();
     private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
 
     private readonly Channel<(SessionView Session, SessionEvent Event)> _handed =
@@ -49,6 +61,8 @@ internal sealed partial class FirstEventHandoff(
     public static TimeSpan Grace(WebhookOptions settings) => settings.Timeout + TimeSpan.FromSeconds(30);
 
     public void Stored(SessionView session, SessionEvent sessionEvent) => _handed.Writer.TryWrite((session, sessionEvent));
+
+    public void DestinationsChanged(Guid applicationId) => _destinations.TryRemove(applicationId, out _);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -89,7 +103,7 @@ internal sealed partial class FirstEventHandoff(
     {
         foreach (var application in batch.GroupBy(h => h.Session.ApplicationId))
         {
-            var destinations = await grains.GetGrain<IApplicationGrain>(application.Key).ListWebhookDestinations();
+            var destinations = await DestinationsAsync(application.Key);
             if (destinations.IsEmpty)
             {
                 // The outbox keeps no event of an application without destinations (migration 011's subscriber rows).
@@ -115,6 +129,28 @@ internal sealed partial class FirstEventHandoff(
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// An application's destinations as its grain gave them at most <see cref="DestinationsFor"/> ago: the importer's
+    /// application grain, which every import calls, is not called again per event.
+    /// </summary>
+    private async ValueTask<ImmutableArray<WebhookDestination>> DestinationsAsync(Guid applicationId)
+    {
+        var now = time.GetUtcNow();
+        if (_destinations.TryGetValue(applicationId, out var known) && known.Until > now)
+        {
+            return known.Destinations;
+        }
+
+        if (_destinations.Count >= 10_000)
+        {
+            _destinations.Clear();
+        }
+
+        var destinations = await grains.GetGrain<IApplicationGrain>(applicationId).ListWebhookDestinations();
+        _destinations[applicationId] = (destinations, now + DestinationsFor);
+        return destinations;
     }
 
     /// <summary>Posts <paramref name="e"/> to each of <paramref name="targets"/> (their slots taken), then hands the outcomes to the recorder.</summary>
@@ -150,8 +186,9 @@ internal sealed partial class FirstEventHandoff(
     }
 
     /// <summary>
-    /// Records attempted events in batches of whatever gathered while the previous batch was being written: each event
-    /// is removed from the outbox and its deliveries inserted with their outcomes, all in one transaction.
+    /// Records attempted events in batches of whatever gathered in <see cref="RecordLinger"/> after the first of them
+    /// (and while the previous batch was being written): each event is removed from the outbox and its deliveries
+    /// inserted with their outcomes, all in one transaction. Nothing waits on the record but the outbox row itself.
     /// </summary>
     private async Task RecordAsync()
     {
@@ -159,6 +196,7 @@ internal sealed partial class FirstEventHandoff(
         var deliveries = new List<NewDelivery>();
         while (await _attempted.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            await Task.Delay(RecordLinger, time);
             events.Clear();
             deliveries.Clear();
             while (events.Count < 1000 && _attempted.Reader.TryRead(out var attempted))
