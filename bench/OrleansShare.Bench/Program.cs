@@ -18,9 +18,18 @@ using Microsoft.Extensions.Logging;
 //   dotnet run -c Release --project bench/OrleansShare.Bench -- --gateways http://127.0.0.1:8081,http://127.0.0.1:8082 \
 //       --admin-key "$Admin__ApiKey" --sessions 2000 --reads 20000 --concurrency 32
 //
+// --http-floor N (alone) measures what N webhook-sized POSTs on loopback cost in CPU, client and receiver together:
+// the least a delivery can cost on this machine, whatever the service does.
+//
 // --webhook registers a webhook destination for the importer, served by a receiver this process starts on loopback
 // (answering 200), and reports the delivery latency from each import's 201 to its status.updated's receipt. A cluster
 // must allow the loopback destination (Webhooks__AllowPrivateNetworks=true; bench/run.sh sets it).
+
+if (args.Contains("--http-floor"))
+{
+    await HttpFloor.MeasureAsync(int.Parse(args.SkipWhile(a => a != "--http-floor").Skip(1).FirstOrDefault() ?? "20000", System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
 
 var options = BenchOptions.Parse(args);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
@@ -258,6 +267,47 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+/// <summary>
+/// The floor under a webhook delivery's cost: N POSTs of a 5 KB JSON body from a pooled <see cref="HttpClient"/> to
+/// <see cref="WebhookReceiver"/>, 16 at a time, in this one process; prints the process CPU (user and system) per POST.
+/// </summary>
+internal static class HttpFloor
+{
+    public static async Task MeasureAsync(int posts)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        var body = Encoding.UTF8.GetBytes($"{{\"created_at\":\"2026-11-30T00:00:00.000Z\",\"decision\":{Decision.Text},\"session_id\":\"{Guid.NewGuid()}\"}}");
+        async Task PostAsync()
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            using var response = await client.PostAsync(receiver.Url, content);
+            response.EnsureSuccessStatusCode();
+        }
+
+        async Task RunAsync(int count)
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+            {
+                while (Interlocked.Increment(ref next) < count)
+                {
+                    await PostAsync();
+                }
+            }));
+        }
+
+        await RunAsync(2000);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await RunAsync(posts);
+        var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Console.WriteLine($"http floor: {posts} POSTs of {body.Length} bytes in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"{used.TotalMilliseconds / posts:F3} ms of CPU per POST, client and receiver together");
+    }
 }
 
 internal static class Decision

@@ -12,11 +12,13 @@ namespace OrleansShare.Silo.Webhooks;
 
 /// <summary>
 /// Runs on every silo: fans new outbox events out to their application's enabled, subscribed destinations, claims due
-/// deliveries under a lease, posts them (signed, with a timeout) and records each attempt; a failed attempt is retried
-/// with exponential backoff and jitter until <see cref="WebhookOptions.RetryFor"/> has passed. Nothing here is on a
-/// request's path: an import or a decision only writes its event with its session. At most
-/// <see cref="WebhookOptions.MaxConcurrency"/> posts are in flight per silo and
-/// <see cref="WebhookOptions.PerDestinationConcurrency"/> per destination, so a destination that hangs delays only its own.
+/// deliveries under a lease, posts them through <see cref="WebhookPoster"/> and records each attempt; a failed attempt
+/// is retried with exponential backoff and jitter until <see cref="WebhookOptions.RetryFor"/> has passed. A session's
+/// first event is attempted by <see cref="FirstEventHandoff"/> instead, and reaches this loop only as a retry or when
+/// its silo never recorded it. Nothing here is on a request's path: an import or a decision only writes its event with
+/// its session. At most <see cref="WebhookOptions.MaxConcurrency"/> posts are in flight per silo (<see cref="DeliverySlots"/>)
+/// and <see cref="WebhookOptions.PerDestinationConcurrency"/> claimed ones per destination, so a destination that hangs
+/// delays only its own.
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     WebhookOutbox outbox,

@@ -30,8 +30,8 @@ public sealed class WebhookOptions
     public int MaxConcurrency { get; set; } = 64;
 
     /// <summary>
-    /// <c>Webhooks__PerDestinationConcurrency</c>: deliveries in flight to one destination across the cluster, so that a
-    /// destination that hangs holds at most this many of a silo's slots.
+    /// <c>Webhooks__PerDestinationConcurrency</c>: claimed deliveries in flight to one destination across the cluster,
+    /// and first attempts in flight to it per silo, so that a destination that hangs holds few of a silo's slots.
     /// </summary>
     public int PerDestinationConcurrency { get; set; } = 16;
 
