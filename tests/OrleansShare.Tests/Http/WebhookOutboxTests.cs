@@ -85,6 +85,54 @@ public sealed class WebhookOutboxTests
     }
 
     [Fact]
+    public async Task AFirstEventWhoseDestinationHasNoFreeSlotIsLeftPendingForTheDispatcher()
+    {
+        // One first attempt per destination at a time, and no poll for an hour: what the handoff cannot post is logged
+        // pending, not yet attempted, for the dispatcher's next claim.
+        await using var app = GatewayApp.WithSettings(new Dictionary<string, string>
+        {
+            ["Webhooks:PollInterval"] = "01:00:00",
+            ["Webhooks:PerDestinationConcurrency"] = "1",
+            ["Webhooks:Timeout"] = "00:01:00",
+        });
+        await app.InitializeAsync();
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        receiver.Hang = true;
+        var owner = await app.CreateApplicationAsync();
+        var created = await (await owner.Client.PostAsync("/v3/webhook/destinations/", Body.Json(new JsonObject
+        {
+            ["url"] = receiver.Url,
+            ["subscribed_events"] = new JsonArray("status.updated"),
+        }), Ct)).AssertJsonAsync(HttpStatusCode.Created);
+
+        await DecideNewSessionAsync(app, owner, "holds-the-slot");
+        await receiver.WaitForAsync(_ => receiver.Hanging == 1, TimeSpan.FromSeconds(30), "the first session's attempt to hang");
+        var second = await app.CreateSessionAsync(owner, owner.KycWorkflowId, "finds-no-slot");
+        await app.RecordDecisionAsync(owner, second, Decisions.Verified(SessionKind.User));
+
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        JsonObject? entry;
+        do
+        {
+            var log = await (await owner.Client.GetAsync($"/v3/webhook/destinations/{created.Id("destination_id")}/deliveries/", Ct))
+                .AssertJsonAsync(HttpStatusCode.OK);
+            entry = log["results"]!.AsArray().Select(e => e!.AsObject()).SingleOrDefault(e => e.Str("session_id") == second.ToString());
+        }
+        while (entry is null && DateTime.UtcNow < until && await Delay());
+
+        Assert.NotNull(entry);
+        Assert.Equal("pending", entry.Str("state"));
+        Assert.Equal(0, entry["attempts"]!.GetValue<int>());
+        Assert.Equal(1, receiver.Hanging);
+    }
+
+    private static async Task<bool> Delay()
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(50), Ct);
+        return true;
+    }
+
+    [Fact]
     public async Task TheBacklogGaugeCountsWhatWaitsUntilItIsDelivered()
     {
         await using var app = GatewayApp.WithSettings(new Dictionary<string, string>
