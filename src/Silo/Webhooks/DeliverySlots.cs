@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using OrleansShare.Grains.Webhooks;
 
 namespace OrleansShare.Silo.Webhooks;
 
@@ -16,33 +15,8 @@ internal sealed class DeliverySlots(IOptions<WebhookOptions> options)
 
     public SemaphoreSlim Silo { get; } = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
 
-    /// <summary>Takes a slot for each of <paramref name="destinations"/> now, or none if any of them has no free slot.</summary>
-    public bool TryTakeFirstAttempts(IReadOnlyList<WebhookDestination> destinations)
-    {
-        for (var taken = 0; taken < destinations.Count; taken++)
-        {
-            if (!TryTake(destinations[taken].DestinationId))
-            {
-                for (var i = 0; i < taken; i++)
-                {
-                    Return(destinations[i].DestinationId);
-                }
-
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Gives back the slot a first attempt to <paramref name="destinationId"/> took.</summary>
-    public void Return(Guid destinationId)
-    {
-        _firstAttempts.AddOrUpdate(destinationId, 0, (_, count) => count - 1);
-        Silo.Release();
-    }
-
-    private bool TryTake(Guid destinationId)
+    /// <summary>Takes a slot for a first attempt to <paramref name="destinationId"/> if one is free now.</summary>
+    public bool TryTakeFirstAttempt(Guid destinationId)
     {
         if (!Silo.Wait(0))
         {
@@ -63,5 +37,12 @@ internal sealed class DeliverySlots(IOptions<WebhookOptions> options)
                 return true;
             }
         }
+    }
+
+    /// <summary>Gives back the slot a first attempt to <paramref name="destinationId"/> took.</summary>
+    public void ReturnFirstAttempt(Guid destinationId)
+    {
+        _firstAttempts.AddOrUpdate(destinationId, 0, (_, count) => count - 1);
+        Silo.Release();
     }
 }

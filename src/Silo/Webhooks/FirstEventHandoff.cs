@@ -14,13 +14,14 @@ namespace OrleansShare.Silo.Webhooks;
 /// <summary>
 /// The first attempts of sessions' first events (an import's <c>status.updated</c> above all), made by the silo whose
 /// session grain stored them, as soon as they are stored: the session and its application's destinations are at hand,
-/// so an event costs no poll, no outbox read, no claim and no second session read, only its posts and then one shared
-/// transaction that removes it from the outbox and records its deliveries with their outcomes. A delivery that failed
-/// is retried by <see cref="WebhookDispatcher"/> like any other.
+/// so an event costs no poll, no outbox read, no claim and no second session read, only its post and then one shared
+/// transaction that removes it from the outbox and records its delivery with the outcome. A delivery that failed is
+/// retried by <see cref="WebhookDispatcher"/> like any other. An event for several destinations is fanned out pending
+/// at once instead, so that one destination that hangs holds back none of the others.
 /// </summary>
 /// <remarks>
 /// Until <see cref="Grace"/> after it was stored, the outbox leaves a first event to this path; an event this silo did
-/// not take (its queue full, a destination's slots all taken) is recorded as pending at once, and one it took but never
+/// not post (several destinations, its destination's slots all taken) is recorded as pending at once, and one it took but never
 /// recorded (the silo gone, the database unreachable) is fanned out by any silo once the grace has passed, to be
 /// delivered again with the same <c>X-Webhook-Id</c>.
 /// </remarks>
@@ -116,15 +117,17 @@ internal sealed partial class FirstEventHandoff(
                     stored.EventId, session.ApplicationId, session.SessionId, stored.Sequence, stored.Type, stored.Status,
                     stored.OccurredAt.ToUnixTimeMilliseconds());
                 var targets = destinations.Where(d => d.Receives(e.EventType)).ToList();
-                if (targets.Count > 0 && slots.TryTakeFirstAttempts(targets))
+                if (targets is [var only] && slots.TryTakeFirstAttempt(only.DestinationId))
                 {
-                    var task = PostAsync(e, session, targets, ct);
+                    var task = PostAsync(e, session, only, ct);
                     _inFlight.TryAdd(task, true);
                     _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
                 else
                 {
-                    // None subscribed: removed with no delivery. A destination without a free slot: pending, claimed when one frees.
+                    // None subscribed: removed with no delivery. Its one destination without a free slot, or several
+                    // destinations (one that hangs must not hold back the others' next events of this session, which
+                    // wait for this one to leave the outbox): pending at once, each claimed on its own.
                     _attempted.Writer.TryWrite((e, [.. targets.Select(d => new NewDelivery(e, d.DestinationId))]));
                 }
             }
@@ -153,36 +156,34 @@ internal sealed partial class FirstEventHandoff(
         return destinations;
     }
 
-    /// <summary>Posts <paramref name="e"/> to each of <paramref name="targets"/> (their slots taken), then hands the outcomes to the recorder.</summary>
-    private async Task PostAsync(OutboxEvent e, SessionView session, List<WebhookDestination> targets, CancellationToken ct)
+    /// <summary>Posts <paramref name="e"/> to <paramref name="destination"/> (its slot taken), then hands the outcome to the recorder.</summary>
+    private async Task PostAsync(OutboxEvent e, SessionView session, WebhookDestination destination, CancellationToken ct)
     {
         await Task.Yield();
-        var createdAtMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        NewDelivery delivery;
         try
         {
-            var deliveries = await Task.WhenAll(targets.Select(async destination =>
-            {
-                try
-                {
-                    return new NewDelivery(e, destination.DestinationId,
-                        await poster.AttemptAsync(destination, e.EventId, e.EventType, e.Status, session, 0, createdAtMs, ct));
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-                {
-                    // Not attempted after all: pending, due at once.
-                    LogAttemptFailed(logger, ex, e.EventId, destination.DestinationId);
-                    return new NewDelivery(e, destination.DestinationId);
-                }
-                finally
-                {
-                    slots.Return(destination.DestinationId);
-                }
-            }));
-            _attempted.Writer.TryWrite((e, deliveries));
+            var attempt = await poster.AttemptAsync(
+                destination, e.EventId, e.EventType, e.Status, session, 0, time.GetUtcNow().ToUnixTimeMilliseconds(), ct);
+            delivery = new NewDelivery(e, destination.DestinationId, attempt);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            // The host is stopping: the event stays in the outbox, fanned out once the grace has passed.
+            return;
         }
+        catch (Exception ex)
+        {
+            // Not attempted after all: pending, due at once.
+            LogAttemptFailed(logger, ex, e.EventId, destination.DestinationId);
+            delivery = new NewDelivery(e, destination.DestinationId);
+        }
+        finally
+        {
+            slots.ReturnFirstAttempt(destination.DestinationId);
+        }
+
+        _attempted.Writer.TryWrite((e, [delivery]));
     }
 
     /// <summary>

@@ -209,6 +209,30 @@ public sealed class WebhookDeliveryTests(FastWebhookGateway gateway) : IClassFix
     }
 
     [Fact]
+    public async Task ADestinationThatHangsHoldsBackNeitherAnotherDestinationsNextEventsNorItsOwnOrder()
+    {
+        await using var hanging = await WebhookReceiver.StartNewAsync();
+        hanging.Hang = true;
+        await using var healthy = await WebhookReceiver.StartNewAsync();
+        var owner = await App.CreateApplicationAsync();
+        await CreateDestinationAsync(owner, hanging.Url);
+        await CreateDestinationAsync(owner, healthy.Url);
+        var sessionId = await App.CreateSessionAsync(owner, owner.KycWorkflowId, "user-hang-order");
+
+        await App.RecordDecisionAsync(owner, sessionId, Decisions.Verified(SessionKind.User, "In Review"));
+        await hanging.WaitForAsync(_ => hanging.Hanging == 1, Deadline, "the first event's attempt to hang");
+        var clock = Stopwatch.StartNew();
+        await PatchStatusAsync(owner, sessionId, "Approved");
+
+        // The healthy destination gets both events, in order, well before the other's first attempt times out (the
+        // second event leaves the outbox only once the first has); the hanging destination is not sent the second.
+        var received = await healthy.WaitForAsync(r => r.Count(w => w.SessionId == sessionId.ToString()) == 2, Deadline, "both status changes");
+        Assert.True(clock.Elapsed < FastWebhookGateway.DeliveryTimeout / 2, $"The second event reached the healthy destination after {clock.Elapsed}.");
+        Assert.Equal(["In Review", "Approved"], received.Where(w => w.SessionId == sessionId.ToString()).Select(w => w.Json.Str("status")).ToArray());
+        Assert.Equal(1, hanging.Hanging);
+    }
+
+    [Fact]
     public async Task ADisabledDestinationOrOneNotSubscribedGetsNothing()
     {
         await using var receiver = await WebhookReceiver.StartNewAsync();
