@@ -6,8 +6,8 @@ namespace OrleansShare.Tests.Postgres;
 
 /// <summary>
 /// Webhooks on a PostgreSQL cluster of processes: a delivery whose receiver is down survives every silo being killed
-/// between two attempts (the outbox is in the database), and cluster mode refuses private destinations unless
-/// <c>Webhooks__AllowPrivateNetworks=true</c>.
+/// between two attempts (the outbox is in the database), a first attempt killed with its silo is made again once its
+/// grace has passed, and cluster mode refuses private destinations unless <c>Webhooks__AllowPrivateNetworks=true</c>.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 [Trait("Layer", "Postgres")]
@@ -75,6 +75,45 @@ public sealed class WebhookDeliveryOnPostgresTests(PostgresServer server, ITestO
         Assert.Equal(cloneId, webhook.SessionId);
         Assert.True(WebhookVerifier.IsSignedBy(webhook, secret));
         Assert.Equal("status.updated", webhook.Json["webhook_type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AFirstAttemptThatDiesWithItsSiloIsDeliveredByTheRestartedClusterAfterTheGrace()
+    {
+        var cluster = await NewClusterAsync(silos: 2, gateways: 1);
+        cluster.StartSilo(0, Webhooks);
+        cluster.StartSilo(1, Webhooks);
+        cluster.StartGateway(0, Webhooks);
+        await cluster.WaitReadyAsync(0, expectedSilos: 2, Cancel);
+        var gateway = cluster.Gateway(0);
+        var partners = await Partners.ProvisionAsync(gateway, Cancel);
+        await using var receiver = await WebhookReceiver.StartNewAsync();
+        receiver.Hang = true;
+        var created = await gateway.ExpectAsync(201, HttpMethod.Post, "/v3/webhook/destinations/",
+            new JsonObject { ["url"] = receiver.Url, ["subscribed_events"] = new JsonArray("status.updated") }, partners.PartnerKey, cancellationToken: Cancel);
+        var (sessionId, _) = await partners.CreateDecidedSessionAsync(gateway, 1, business: false, Cancel);
+        var token = await partners.ShareAsync(gateway, sessionId, Cancel);
+        var clone = await gateway.ExpectAsync(201, HttpMethod.Post, "/v3/session/import-shared/", Partners.ImportBody(token), partners.PartnerKey, cancellationToken: Cancel);
+
+        // The clone's silo is attempting the import's event (the receiver holds it); kill every silo well within the
+        // attempt's timeout, so that the attempt is never recorded and the event stays in the outbox.
+        await receiver.WaitForAsync(_ => receiver.Hanging == 1, Deadline, "the first attempt to hang");
+        await cluster.KillSiloAsync(0);
+        await cluster.KillSiloAsync(1);
+        receiver.Hang = false;
+        cluster.StartSilo(0, Webhooks);
+        cluster.StartSilo(1, Webhooks);
+        await cluster.WaitReadyAsync(0, expectedSilos: 2, Cancel);
+
+        // Once the grace has passed (the timeout + 30 s), a silo fans the event out and delivers it: one delivery,
+        // logged with one attempt (the one that died was never recorded).
+        var delivered = await WaitForLogAsync(gateway, partners.PartnerKey, created["destination_id"]!.GetValue<string>(),
+            e => e?["state"]?.GetValue<string>() == "delivered");
+        Log($"delivered at {Elapsed.TotalSeconds:F1} s");
+        var webhook = Assert.Single(receiver.Received);
+        Assert.Equal(clone["session_id"]!.GetValue<string>(), webhook.SessionId);
+        Assert.Equal(delivered["event_id"]!.GetValue<string>(), webhook.WebhookId);
+        Assert.Equal(1, delivered["attempts"]!.GetValue<int>());
     }
 
     private const string Recorded = """
