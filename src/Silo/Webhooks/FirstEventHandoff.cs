@@ -49,14 +49,14 @@ internal sealed partial class FirstEventHandoff(
 
     private readonly WebhookOptions _settings = options.Value;
     private readonly ConcurrentDictionary<Guid, (ImmutableArray<WebhookDestination> Destinations, DateTimeOffset Until)> _destinations = new();
-    private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+    private readonly PostsInFlight _inFlight = new();
 
     private readonly Channel<(SessionView Session, SessionEvent Event)> _handed =
         Channel.CreateBounded<(SessionView, SessionEvent)>(new BoundedChannelOptions(QueueLimit) { SingleReader = true });
 
     /// <summary>Events whose first attempts are made (or that need none), to be recorded together.</summary>
-    private readonly Channel<(OutboxEvent Event, IReadOnlyList<NewDelivery> Deliveries)> _attempted =
-        Channel.CreateUnbounded<(OutboxEvent, IReadOnlyList<NewDelivery>)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(OutboxEvent Event, NewDelivery[] Deliveries)> _attempted =
+        Channel.CreateUnbounded<(OutboxEvent, NewDelivery[])>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>How long the outbox leaves a first event to the silo that stored it: one attempt's timeout and 30 s to record it.</summary>
     public static TimeSpan Grace(WebhookOptions settings) => settings.Timeout + TimeSpan.FromSeconds(30);
@@ -94,7 +94,7 @@ internal sealed partial class FirstEventHandoff(
         }
 
         // Attempts under way end with the host; what they leave unrecorded is fanned out once the grace has passed.
-        await Task.WhenAll(_inFlight.Keys);
+        await _inFlight.WhenAll();
         _attempted.Writer.Complete();
         await recorder;
     }
@@ -119,9 +119,7 @@ internal sealed partial class FirstEventHandoff(
                 var targets = destinations.Where(d => d.Receives(e.EventType)).ToList();
                 if (targets is [var only] && slots.TryTakeFirstAttempt(only.DestinationId))
                 {
-                    var task = PostAsync(e, session, only, ct);
-                    _inFlight.TryAdd(task, true);
-                    _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    _inFlight.Add(PostAsync(e, session, only, ct));
                 }
                 else
                 {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
@@ -34,7 +33,7 @@ internal sealed partial class WebhookDispatcher(
     private static readonly TimeSpan CleanupInterval = TimeSpan.FromMinutes(10);
 
     private readonly WebhookOptions _settings = options.Value;
-    private readonly ConcurrentDictionary<Task, bool> _inFlight = new();
+    private readonly PostsInFlight _inFlight = new();
 
     /// <summary>Released when attempts have been recorded (their leases cleared): the dispatcher may claim again at once.</summary>
     private readonly SemaphoreSlim _recorded = new(0, 1);
@@ -93,7 +92,7 @@ internal sealed partial class WebhookDispatcher(
 
         // Posts under way end with the host (their token is cancelled); a delivery they leave unrecorded keeps its lease
         // until it expires, and is then attempted again, by this silo after a restart or by another one.
-        await Task.WhenAll(_inFlight.Keys);
+        await _inFlight.WhenAll();
         _made.Writer.Complete();
         await recorder;
     }
@@ -181,9 +180,7 @@ internal sealed partial class WebhookDispatcher(
         foreach (var delivery in claimed)
         {
             await slots.WaitAsync(ct);
-            var task = DeliverAndReleaseAsync(delivery, slots, ct);
-            _inFlight.TryAdd(task, true);
-            _ = task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _inFlight.Add(DeliverAndReleaseAsync(delivery, slots, ct));
         }
     }
 
