@@ -24,10 +24,24 @@ using Microsoft.Extensions.Logging;
 // --webhook registers a webhook destination for the importer, served by a receiver this process starts on loopback
 // (answering 200), and reports the delivery latency from each import's 201 to its status.updated's receipt. A cluster
 // must allow the loopback destination (Webhooks__AllowPrivateNetworks=true; bench/run.sh sets it).
+// --webhook-url URL registers URL instead, a receiver in another process (--receive runs one: it prints its URL and
+// serves until stopped), so the load generator's own threads do not also serve the deliveries; no latency is reported.
 
 if (args.Contains("--http-floor"))
 {
     await HttpFloor.MeasureAsync(int.Parse(args.SkipWhile(a => a != "--http-floor").Skip(1).FirstOrDefault() ?? "20000", System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args.Contains("--receive"))
+{
+    await using var alone = await WebhookReceiver.StartAsync();
+    Console.WriteLine(alone.Url);
+    var stopped = new TaskCompletionSource();
+    using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+        System.Runtime.InteropServices.PosixSignal.SIGTERM, context => { context.Cancel = true; stopped.TrySetResult(); });
+    await stopped.Task;
+    Console.WriteLine($"received {alone.Received.Count} sessions' deliveries");
     return;
 }
 
@@ -103,12 +117,12 @@ foreach (var key in new[] { sourceKey, partnerKey })
         new { workflow_label = "KYC", features = new[] { "OCR", "LIVENESS", "FACE_MATCH", "AML" }, is_default = true }, 201);
 }
 
-await using var receiver = options.Webhook ? await WebhookReceiver.StartAsync() : null;
-if (receiver is not null)
+await using var receiver = options.Webhook && options.WebhookUrl is null ? await WebhookReceiver.StartAsync() : null;
+if ((options.WebhookUrl ?? receiver?.Url) is { } hookUrl)
 {
     await Send(HttpMethod.Post, $"{Gateway(0)}/v3/webhook/destinations/", partnerKey, null,
-        new { label = "bench receiver", url = receiver.Url, enabled = true, webhook_version = "v3", subscribed_events = new[] { "status.updated" } }, 201);
-    Console.WriteLine($"webhook: the importer's destination is {receiver.Url}");
+        new { label = "bench receiver", url = hookUrl, enabled = true, webhook_version = "v3", subscribed_events = new[] { "status.updated" } }, 201);
+    Console.WriteLine($"webhook: the importer's destination is {hookUrl}");
 }
 
 var imported = new ConcurrentDictionary<string, long>();
@@ -190,9 +204,11 @@ Console.WriteLine($"reads: {options.Reads} decision reads in {readSeconds:F1} s 
 
 /// <summary>
 /// The run's settings; <see cref="Governance"/> (<c>--governance</c>) adds purpose, scope and consent to every share,
-/// <see cref="Webhook"/> (<c>--webhook</c>) gives the importer a webhook destination on loopback.
+/// <see cref="Webhook"/> (<c>--webhook</c>) gives the importer a webhook destination on loopback, served by this process,
+/// or at <see cref="WebhookUrl"/> (<c>--webhook-url</c>), served by another.
 /// </summary>
-internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup, bool Governance, bool Webhook)
+internal sealed record BenchOptions(
+    string[] Gateways, string AdminKey, int Sessions, int Reads, int Concurrency, int Warmup, bool Governance, bool Webhook, string? WebhookUrl)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -212,7 +228,8 @@ internal sealed record BenchOptions(string[] Gateways, string AdminKey, int Sess
             int.Parse(Value("--concurrency") ?? "32", System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Value("--warmup") ?? "3000", System.Globalization.CultureInfo.InvariantCulture),
             args.Contains("--governance"),
-            args.Contains("--webhook"));
+            args.Contains("--webhook"),
+            Value("--webhook-url"));
     }
 }
 

@@ -525,13 +525,17 @@ public sealed class SessionGrain(
         }
     }
 
-    /// <summary><paramref name="next"/> with a <c>status.updated</c> event for its status, the session's next in sequence.</summary>
+    /// <summary>
+    /// <paramref name="next"/> with a <c>status.updated</c> event for its status, the session's next in sequence. Its id
+    /// (the <c>X-Webhook-Id</c>) is a version 7 UUID, ordered by time, so the outbox and delivery-log keys grow at
+    /// their ends instead of landing on a random index page each.
+    /// </summary>
     private static SessionState WithStatusEvent(SessionState next, DateTimeOffset at)
     {
         var sequence = next.EventSequence + 1;
         return next with
         {
-            Events = [new SessionEvent(Guid.NewGuid(), sequence, WebhookEvents.StatusUpdated, next.Status, at)],
+            Events = [new SessionEvent(Guid.CreateVersion7(at), sequence, WebhookEvents.StatusUpdated, next.Status, at)],
             EventSequence = sequence,
         };
     }

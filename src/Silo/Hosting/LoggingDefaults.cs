@@ -4,7 +4,9 @@ namespace OrleansShare.Silo.Hosting;
 
 /// <summary>
 /// Log levels both hosts start from, wherever they are started: per-request framework chatter (ASP.NET Core's
-/// request and endpoint lines, Polly's placement retries) is kept out of production logs. <c>Logging__LogLevel__*</c>
+/// request and endpoint lines, <c>IHttpClientFactory</c>'s four lines per outbound request, i.e. per webhook attempt,
+/// Polly's placement retries) is kept out of production logs; webhook attempts are in the delivery log and the
+/// <c>orleansshare_webhook_deliveries</c> counter instead. <c>Logging__LogLevel__*</c>
 /// still overrides any of these.
 /// </summary>
 public static class LoggingDefaults
@@ -16,6 +18,7 @@ public static class LoggingDefaults
         logging.AddFilter("Orleans", LogLevel.Warning);
         logging.AddFilter("OrleansShare", LogLevel.Information); // "Orleans" is a prefix of our own categories too.
         logging.AddFilter("Polly", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         return logging;
     }
 }
