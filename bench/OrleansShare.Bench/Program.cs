@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -31,7 +32,7 @@ if (args.Contains("--http-floor"))
 
 if (args.Contains("--receive"))
 {
-    await using var alone = await WebhookReceiver.StartAsync();
+    using var alone = WebhookReceiver.Start();
     Console.WriteLine(alone.Url);
     var stopped = new TaskCompletionSource();
     using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
@@ -113,7 +114,7 @@ foreach (var key in new[] { sourceKey, partnerKey })
         new { workflow_label = "KYC", features = new[] { "OCR", "LIVENESS", "FACE_MATCH", "AML" }, is_default = true }, 201);
 }
 
-await using var receiver = options.Webhook && options.WebhookUrl is null ? await WebhookReceiver.StartAsync() : null;
+using var receiver = options.Webhook && options.WebhookUrl is null ? WebhookReceiver.Start() : null;
 if ((options.WebhookUrl ?? receiver?.Url) is { } hookUrl)
 {
     await Send(HttpMethod.Post, $"{Gateway(0)}/v3/webhook/destinations/", partnerKey, null,
@@ -240,7 +241,7 @@ internal sealed record BenchOptions(
 /// full, and takes the session id from the body's first <c>"session_id":"</c> (the canonical body's keys are sorted, so
 /// that is <c>decision.session_id</c>, the session's own id) rather than parsing the whole document.
 /// </summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+internal sealed class WebhookReceiver : IDisposable
 {
     private static readonly byte[] SessionIdKey = "\"session_id\":\""u8.ToArray();
     private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
@@ -248,9 +249,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     private static readonly byte[] Ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray();
     private static readonly byte[] NoLength = "HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray();
 
-    private readonly System.Net.Sockets.Socket _listener;
+    private readonly Socket _listener;
 
-    private WebhookReceiver(System.Net.Sockets.Socket listener)
+    private WebhookReceiver(Socket listener)
     {
         _listener = listener;
         Url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}/hook/";
@@ -261,21 +262,17 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Session id to the <see cref="Stopwatch"/> timestamp of its first delivery.</summary>
     public ConcurrentDictionary<string, long> Received { get; } = new();
 
-    public static Task<WebhookReceiver> StartAsync()
+    public static WebhookReceiver Start()
     {
-        var listener = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(512);
         var receiver = new WebhookReceiver(listener);
         new Thread(receiver.Accept) { IsBackground = true, Name = "receiver accept" }.Start();
-        return Task.FromResult(receiver);
+        return receiver;
     }
 
-    public ValueTask DisposeAsync()
-    {
-        _listener.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public void Dispose() => _listener.Dispose();
 
     private void Accept()
     {
@@ -288,7 +285,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 new Thread(() => Serve(connection)) { IsBackground = true, Name = "receiver connection" }.Start();
             }
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (SocketException)
         {
             // Disposed.
         }
@@ -298,7 +295,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Serves one keep-alive connection's requests in turn until the client closes it.</summary>
-    private void Serve(System.Net.Sockets.Socket connection)
+    private void Serve(Socket connection)
     {
         var buffer = new byte[64 * 1024];
         var filled = 0;
@@ -309,7 +306,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 int headerEnd;
                 while ((headerEnd = buffer.AsSpan(0, filled).IndexOf(HeaderEnd)) < 0)
                 {
-                    if (filled == buffer.Length || !Fill(connection, ref buffer, ref filled))
+                    if (filled == buffer.Length || !Fill(connection, buffer, ref filled))
                     {
                         return;
                     }
@@ -330,7 +327,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
                 while (filled < bodyStart + length)
                 {
-                    if (!Fill(connection, ref buffer, ref filled))
+                    if (!Fill(connection, buffer, ref filled))
                     {
                         return;
                     }
@@ -349,7 +346,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 filled -= used;
             }
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (SocketException)
         {
             // The client went away.
         }
@@ -359,14 +356,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
     }
 
-    private static bool Fill(System.Net.Sockets.Socket connection, ref byte[] buffer, ref int filled)
+    /// <summary>Reads what has arrived into the free end of <paramref name="buffer"/>; false once the client has closed.</summary>
+    private static bool Fill(Socket connection, byte[] buffer, ref int filled)
     {
-        if (filled == buffer.Length)
-        {
-            Array.Resize(ref buffer, buffer.Length * 2);
-        }
-
-        var read = connection.Receive(buffer, filled, buffer.Length - filled, System.Net.Sockets.SocketFlags.None);
+        var read = connection.Receive(buffer, filled, buffer.Length - filled, SocketFlags.None);
         filled += read;
         return read > 0;
     }
@@ -398,7 +391,7 @@ internal static class HttpFloor
 {
     public static async Task MeasureAsync(int posts)
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        using var receiver = WebhookReceiver.Start();
         using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
         var body = Encoding.UTF8.GetBytes($"{{\"created_at\":\"2026-11-30T00:00:00.000Z\",\"decision\":{Decision.Text},\"session_id\":\"{Guid.NewGuid()}\"}}");
         async Task PostAsync()
