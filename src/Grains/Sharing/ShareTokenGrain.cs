@@ -10,7 +10,8 @@ namespace OrleansShare.Grains.Sharing;
 
 /// <summary>
 /// Redeems a share token at most once, in one durable round trip: once the source has answered from memory (it holds
-/// the importer for this token meanwhile), three writes leave together, so that group commit sends them in one batch:
+/// the importer for this token meanwhile), three writes leave together, so that group commit usually carries them in
+/// one batch (not always: they can straddle two batches, or go through two silos' queues):
 /// the source's <c>imported_by_partner</c> with the plan, the clone under the id derived from the source and the
 /// importer (so storage holds one import of a session per application, whichever token made it), and the token's
 /// <c>redeemed</c>. The call answers only once all three are durable, and only the call whose <c>redeemed</c> landed

@@ -27,7 +27,7 @@ internal sealed partial class RedemptionRecoveryService(
         {
             try
             {
-                await SweepAsync(settings, stoppingToken);
+                await SweepAsync(settings.RecoveryMinimumAge, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
@@ -36,10 +36,14 @@ internal sealed partial class RedemptionRecoveryService(
         }
     }
 
-    private async Task SweepAsync(RedemptionRecoveryOptions settings, CancellationToken ct)
+    /// <summary>
+    /// One sweep: drops the parts of settled redemptions, then has the token grain of each pending one whose first part
+    /// landed more than <paramref name="minimumAge"/> ago finish it. The timer calls it; a test calls it right after a crash.
+    /// </summary>
+    internal async Task SweepAsync(TimeSpan minimumAge, CancellationToken ct)
     {
         await pending.RemoveSettledAsync(ct);
-        foreach (var redemption in await pending.ListOlderThanAsync(settings.RecoveryMinimumAge, settings.RecoveryBatchSize, ct))
+        foreach (var redemption in await pending.ListOlderThanAsync(minimumAge, options.Value.RecoveryBatchSize, ct))
         {
             ct.ThrowIfCancellationRequested();
             var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId, redemption.CloneSessionId);
