@@ -17,69 +17,128 @@ public static class WebhookPayload
 
     public static byte[] Build(string eventType, string status, SessionView session, string publicBaseUrl, long timestamp)
     {
-        var buffer = new ArrayBufferWriter<byte>();
+        // Every object this writes has its keys in canonical order already, so canonicalising it only sorts the keys
+        // inside the stored documents and rewrites their numbers.
+        var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            writer.WriteString("webhook_type", eventType);
-            writer.WriteString("session_id", session.SessionId);
-            writer.WriteString("session_kind", session.SessionKind.ToWire());
-            writer.WriteString("status", status);
-            WriteNullable(writer, "vendor_data", session.VendorData);
-            WriteNullable(writer, "workflow_id", session.WorkflowId?.ToString());
-            WriteNullable(writer, "shared_from_session", session.SharedFromSession?.ToString());
             writer.WriteString("created_at", Time(session.CreatedAt));
-            writer.WriteNumber("timestamp", timestamp);
             writer.WritePropertyName("decision");
             WriteDocument(writer, session, publicBaseUrl);
+            writer.WriteString("session_id", session.SessionId);
+            writer.WriteString("session_kind", session.SessionKind.ToWire());
+            WriteNullable(writer, "shared_from_session", session.SharedFromSession?.ToString());
+            writer.WriteString("status", status);
+            writer.WriteNumber("timestamp", timestamp);
+            WriteNullable(writer, "vendor_data", session.VendorData);
+            writer.WriteString("webhook_type", eventType);
+            WriteNullable(writer, "workflow_id", session.WorkflowId?.ToString());
             writer.WriteEndObject();
         }
 
         return CanonicalJson.Canonicalize(buffer.WrittenSpan);
     }
 
+    /// <summary>The keys of a session document that are not sections.</summary>
+    private static readonly string[] DocumentKeys =
+    [
+        "session_id", "session_number", "session_kind", "session_url", "status", "workflow_id", "features", "vendor_data", "metadata",
+        "expected_details", "contact_details", "callback", "shared_from_session", "created_at", "reviews",
+    ];
+
+    /// <summary>A user session document's keys and a business one's, each in canonical order (all are plain ASCII).</summary>
+    private static readonly string[] UserDocumentKeys = [.. DocumentKeys.Concat(Sections.User).Order(StringComparer.Ordinal)];
+
+    private static readonly string[] BusinessDocumentKeys = [.. DocumentKeys.Concat(Sections.Business).Order(StringComparer.Ordinal)];
+
     /// <summary>The session document, as <c>GET /v3/session/{id}/decision/</c> answers it.</summary>
     private static void WriteDocument(Utf8JsonWriter writer, SessionView session, string publicBaseUrl)
     {
         writer.WriteStartObject();
-        writer.WriteString("session_id", session.SessionId);
-        writer.WriteNumber("session_number", session.SessionNumber);
-        writer.WriteString("session_kind", session.SessionKind.ToWire());
-        writer.WriteString("session_url", $"{publicBaseUrl.TrimEnd('/')}/session/{session.SessionId}");
-        writer.WriteString("status", session.Status);
-        WriteNullable(writer, "workflow_id", session.WorkflowId?.ToString());
-        writer.WriteStartArray("features");
-        foreach (var feature in session.Features)
+        foreach (var key in session.SessionKind == SessionKind.Business ? BusinessDocumentKeys : UserDocumentKeys)
         {
-            writer.WriteStringValue(feature);
+            WriteDocumentMember(writer, key, session, publicBaseUrl);
         }
 
-        writer.WriteEndArray();
-        WriteNullable(writer, "vendor_data", session.VendorData);
-        WriteRaw(writer, "metadata", session.Metadata);
-        WriteRaw(writer, "expected_details", session.ExpectedDetails);
-        WriteRaw(writer, "contact_details", session.ContactDetails);
-        WriteNullable(writer, "callback", session.Callback);
-        WriteNullable(writer, "shared_from_session", session.SharedFromSession?.ToString());
-        writer.WriteString("created_at", Time(session.CreatedAt));
-        foreach (var section in Sections.For(session.SessionKind))
-        {
-            WriteRaw(writer, section, session.Sections.GetValueOrDefault(section) ?? "[]");
-        }
+        writer.WriteEndObject();
+    }
 
+    private static void WriteDocumentMember(Utf8JsonWriter writer, string key, SessionView session, string publicBaseUrl)
+    {
+        switch (key)
+        {
+            case "session_id":
+                writer.WriteString(key, session.SessionId);
+                break;
+            case "session_number":
+                writer.WriteNumber(key, session.SessionNumber);
+                break;
+            case "session_kind":
+                writer.WriteString(key, session.SessionKind.ToWire());
+                break;
+            case "session_url":
+                writer.WriteString(key, $"{publicBaseUrl.TrimEnd('/')}/session/{session.SessionId}");
+                break;
+            case "status":
+                writer.WriteString(key, session.Status);
+                break;
+            case "workflow_id":
+                WriteNullable(writer, key, session.WorkflowId?.ToString());
+                break;
+            case "features":
+                writer.WriteStartArray(key);
+                foreach (var feature in session.Features)
+                {
+                    writer.WriteStringValue(feature);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case "vendor_data":
+                WriteNullable(writer, key, session.VendorData);
+                break;
+            case "metadata":
+                WriteRaw(writer, key, session.Metadata);
+                break;
+            case "expected_details":
+                WriteRaw(writer, key, session.ExpectedDetails);
+                break;
+            case "contact_details":
+                WriteRaw(writer, key, session.ContactDetails);
+                break;
+            case "callback":
+                WriteNullable(writer, key, session.Callback);
+                break;
+            case "shared_from_session":
+                WriteNullable(writer, key, session.SharedFromSession?.ToString());
+                break;
+            case "created_at":
+                writer.WriteString(key, Time(session.CreatedAt));
+                break;
+            case "reviews":
+                WriteReviews(writer, session);
+                break;
+            default:
+                WriteRaw(writer, key, session.Sections.GetValueOrDefault(key) ?? "[]");
+                break;
+        }
+    }
+
+    private static void WriteReviews(Utf8JsonWriter writer, SessionView session)
+    {
         writer.WriteStartArray("reviews");
         foreach (var entry in session.Activity.Where(e => e.Action != ActivityActions.Created && (e.NewStatus is not null || e.Comment is not null)))
         {
             writer.WriteStartObject();
-            WriteNullable(writer, "user", entry.User);
-            WriteNullable(writer, "new_status", entry.NewStatus);
             WriteNullable(writer, "comment", entry.Comment);
             writer.WriteString("created_at", Time(entry.CreatedAt));
+            WriteNullable(writer, "new_status", entry.NewStatus);
+            WriteNullable(writer, "user", entry.User);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)

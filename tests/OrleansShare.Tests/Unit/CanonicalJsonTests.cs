@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using OrleansShare.Silo.Webhooks;
 using OrleansShare.Tests.Fixtures;
@@ -78,6 +79,57 @@ public sealed class CanonicalJsonTests
         var once = CanonicalJson.Canonicalize(EdgeCases);
 
         Assert.Equal(once, CanonicalJson.Canonicalize(once));
+    }
+
+    /// <summary>
+    /// Objects the canonicaliser must reorder in every way it can: many keys (sorted by introsort rather than by
+    /// insertion), keys that share long prefixes, repeated keys out of order, array-index keys, escaped and non-ASCII
+    /// keys among plain ones, and reordered objects nested in reordered objects.
+    /// </summary>
+    [Fact]
+    public async Task ObjectsOfEveryShapeAreSortedAsNodeSortsThem()
+    {
+        var random = new Random(20261201);
+        var keys = Enumerable.Range(0, 80).Select(i => $"key_with_a_long_shared_prefix_{i}")
+            .Concat(["b", "a", "10", "2", "0", "01", "\\u0062", "é", "Z", "_", "~", "key_with_a_long_shared_prefix_1"])
+            .OrderBy(_ => random.Next())
+            .ToList();
+        var text = new StringBuilder("{");
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            text.Append(i == 0 ? "" : ", ").Append('"').Append(key).Append("\": ");
+            text.Append(i % 7 == 0 ? $"{{\"z\": {i}, \"y\": [{{\"d\": 1, \"c\": 2}}], \"x\": \"{key}\"}}" : $"{i}.50");
+        }
+
+        var json = Encoding.UTF8.GetBytes(text.Append('}').ToString());
+
+        var canonical = CanonicalJson.Canonicalize(json);
+
+        Assert.Equal(NodeJson.Text(await NodeJson.CanonicalAsync(json)), Encoding.UTF8.GetString(canonical));
+        Assert.Equal(canonical, CanonicalJson.Canonicalize(canonical));
+    }
+
+    /// <summary>Numbers of every magnitude and sign, read from text as a sender writes them, come out as Node writes them.</summary>
+    [Fact]
+    public async Task NumbersOfEveryMagnitudeComeOutAsNodeWritesThem()
+    {
+        var random = new Random(1201);
+        var numbers = Enumerable.Range(0, 400).Select(i =>
+        {
+            var value = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-12, 25));
+            return (i % 4) switch
+            {
+                0 => value.ToString("R", CultureInfo.InvariantCulture),
+                1 => value.ToString("E10", CultureInfo.InvariantCulture),
+                2 => value.ToString("F3", CultureInfo.InvariantCulture),
+                _ => Math.Round(value, 2).ToString("F2", CultureInfo.InvariantCulture),
+            };
+        });
+        var json = Encoding.UTF8.GetBytes("[" + string.Join(",", numbers) + ",1e15,1e16,123456789012345.6,0.00001,0.000001,0.0000001,-0.0,1e400]");
+
+        var canonical = CanonicalJson.Canonicalize(json);
+
+        Assert.Equal(NodeJson.Text(await NodeJson.CanonicalAsync(json)), Encoding.UTF8.GetString(canonical));
     }
 
     [Theory]
