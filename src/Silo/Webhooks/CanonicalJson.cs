@@ -135,8 +135,7 @@ public static class CanonicalJson
                     WriteString(name, output);
                 }
 
-                var member = new Member(
-                    keyStart, output.Length, name is null ? ArrayIndex(raw) : ArrayIndex(name), name, members.Count, name is null ? Prefix(raw) : 0);
+                var member = new Member(keyStart, output.Length, name is null ? ArrayIndex(raw) : ArrayIndex(name), name, members.Count);
                 output.Write((byte)':');
                 reader.Read();
                 WriteValue(ref reader, output);
@@ -229,7 +228,7 @@ public static class CanonicalJson
     /// <see cref="KeyEnd"/>, its value up to <see cref="End"/>; <see cref="Name"/> is the decoded key when the key was
     /// not plain (escaped or not printable ASCII), so not comparable by its bytes.
     /// </summary>
-    private struct Member(int keyStart, int keyEnd, uint? index, string? name, int position, ulong prefix)
+    private struct Member(int keyStart, int keyEnd, uint? index, string? name, int position)
     {
         public int KeyStart = keyStart;
         public int KeyEnd = keyEnd;
@@ -237,9 +236,6 @@ public static class CanonicalJson
         public readonly uint? Index = index;
         public readonly string? Name = name;
         public readonly int Position = position;
-
-        /// <summary>A plain key's first eight bytes, big-endian and padded with zeros: most keys differ within them.</summary>
-        public readonly ulong Prefix = prefix;
 
         public void Shift(int by)
         {
@@ -270,7 +266,7 @@ public static class CanonicalJson
                 ({ } a, { } b) => a.CompareTo(b),
                 ({ }, null) => -1,
                 (null, { }) => 1,
-                _ when x.Name is null && y.Name is null => x.Prefix != y.Prefix ? x.Prefix.CompareTo(y.Prefix) : Key(x).SequenceCompareTo(Key(y)),
+                _ when x.Name is null && y.Name is null => Key(x).SequenceCompareTo(Key(y)),
                 _ => string.CompareOrdinal(x.Name ?? Encoding.ASCII.GetString(Key(x)), y.Name ?? Encoding.ASCII.GetString(Key(y))),
             };
 
@@ -377,14 +373,6 @@ public static class CanonicalJson
         {
             WriteAscii(FormatNumber(value), output);
         }
-    }
-
-    private static ulong Prefix(ReadOnlySpan<byte> key)
-    {
-        Span<byte> padded = stackalloc byte[sizeof(ulong)];
-        padded.Clear();
-        key[..Math.Min(key.Length, sizeof(ulong))].CopyTo(padded);
-        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(padded);
     }
 
     private static uint? ArrayIndex(ReadOnlySpan<byte> key) =>

@@ -22,18 +22,19 @@ public static class WebhookPayload
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
         {
+            // The session's own fields are written as the document writes them.
             writer.WriteStartObject();
-            writer.WriteString("created_at", Time(session.CreatedAt));
+            WriteSessionMember(writer, "created_at", session, publicBaseUrl);
             writer.WritePropertyName("decision");
             WriteDocument(writer, session, publicBaseUrl);
-            writer.WriteString("session_id", session.SessionId);
-            writer.WriteString("session_kind", session.SessionKind.ToWire());
-            WriteNullable(writer, "shared_from_session", session.SharedFromSession?.ToString());
+            WriteSessionMember(writer, "session_id", session, publicBaseUrl);
+            WriteSessionMember(writer, "session_kind", session, publicBaseUrl);
+            WriteSessionMember(writer, "shared_from_session", session, publicBaseUrl);
             writer.WriteString("status", status);
             writer.WriteNumber("timestamp", timestamp);
-            WriteNullable(writer, "vendor_data", session.VendorData);
+            WriteSessionMember(writer, "vendor_data", session, publicBaseUrl);
             writer.WriteString("webhook_type", eventType);
-            WriteNullable(writer, "workflow_id", session.WorkflowId?.ToString());
+            WriteSessionMember(writer, "workflow_id", session, publicBaseUrl);
             writer.WriteEndObject();
         }
 
@@ -58,13 +59,14 @@ public static class WebhookPayload
         writer.WriteStartObject();
         foreach (var key in session.SessionKind == SessionKind.Business ? BusinessDocumentKeys : UserDocumentKeys)
         {
-            WriteDocumentMember(writer, key, session, publicBaseUrl);
+            WriteSessionMember(writer, key, session, publicBaseUrl);
         }
 
         writer.WriteEndObject();
     }
 
-    private static void WriteDocumentMember(Utf8JsonWriter writer, string key, SessionView session, string publicBaseUrl)
+    /// <summary>One member of the session document, by its key: the fixed fields, else the section of that name.</summary>
+    private static void WriteSessionMember(Utf8JsonWriter writer, string key, SessionView session, string publicBaseUrl)
     {
         switch (key)
         {
