@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansShare.Grains.ApiKeys;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Gateway.Auth;
 
@@ -62,7 +63,7 @@ internal sealed class ApiKeyCache(IGrainFactory grains, TimeProvider time) : IAp
         }
 
         var generation = Interlocked.Read(ref _generation);
-        var identity = await grains.GetGrain<IApiKeyGrain>(apiKeyGrainKey).Authenticate();
+        var identity = await grains.Reference<IApiKeyGrain>(apiKeyGrainKey).Authenticate();
         if (identity is null)
         {
             _unknown.Remember(apiKeyGrainKey);

@@ -1,5 +1,6 @@
 using OrleansShare.Gateway.Hosting;
 using OrleansShare.Grains.ApiKeys;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Gateway.Auth;
 
@@ -23,7 +24,7 @@ internal sealed class ApiKeyRevocationSubscription(
             TimeSpan wait;
             try
             {
-                var current = await grains.GetGrain<IApiKeyRevocationHubGrain>(0).Subscribe(observer).WaitAsync(stoppingToken);
+                var current = await grains.Reference<IApiKeyRevocationHubGrain>(0).Subscribe(observer).WaitAsync(stoppingToken);
                 cache.Enable(clear: current != epoch);
                 cache.Sweep();
                 epoch = current;

@@ -5,6 +5,7 @@ using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.ApiKeys;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Gateway.Endpoints;
 
@@ -35,7 +36,7 @@ internal static class AdminEndpoints
         var applicationId = Guid.NewGuid();
         var apiKey = ApiKeyGenerator.NewKey();
         var apiKeyId = Guid.NewGuid();
-        var info = await grains.GetGrain<IApplicationGrain>(applicationId).Create(new CreateApplicationCommand(
+        var info = await grains.Reference<IApplicationGrain>(applicationId).Create(new CreateApplicationCommand(
             body.Name!, body.OrganizationId, apiKeyId, ApiKeyHash.GrainKey(apiKey), [.. Privileges.All]));
         return TypedResults.Created(
             $"/admin/v1/applications/{applicationId}/",
@@ -43,12 +44,12 @@ internal static class AdminEndpoints
     }
 
     private static async Task<IResult> GetApplicationAsync(Guid applicationId, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(applicationId).GetInfo() is { } info
+        await grains.Reference<IApplicationGrain>(applicationId).GetInfo() is { } info
             ? TypedResults.Ok(info.ToContract())
             : ApiProblems.NotFound($"There is no application {applicationId}.");
 
     private static async Task<IResult> DeleteApplicationAsync(Guid applicationId, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(applicationId).Delete()
+        await grains.Reference<IApplicationGrain>(applicationId).Delete()
             ? TypedResults.NoContent()
             : ApiProblems.NotFound($"There is no application {applicationId}.");
 
@@ -62,7 +63,7 @@ internal static class AdminEndpoints
 
         var apiKey = ApiKeyGenerator.NewKey();
         var apiKeyId = Guid.NewGuid();
-        var created = await grains.GetGrain<IApplicationGrain>(applicationId).AddApiKey(apiKeyId, ApiKeyHash.GrainKey(apiKey), privileges);
+        var created = await grains.Reference<IApplicationGrain>(applicationId).AddApiKey(apiKeyId, ApiKeyHash.GrainKey(apiKey), privileges);
         return created is null
             ? ApiProblems.NotFound($"There is no live application {applicationId}.")
             : TypedResults.Created($"/admin/v1/applications/{applicationId}/api-keys/{apiKeyId}/", new ApiKeyCreatedResponse(apiKeyId, apiKey, created.Privileges));
@@ -87,7 +88,7 @@ internal static class AdminEndpoints
     }
 
     private static async Task<IResult> RevokeApiKeyAsync(Guid applicationId, Guid apiKeyId, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(applicationId).RevokeApiKey(apiKeyId)
+        await grains.Reference<IApplicationGrain>(applicationId).RevokeApiKey(apiKeyId)
             ? TypedResults.NoContent()
             : ApiProblems.NotFound($"Application {applicationId} has no API key {apiKeyId}.");
 }

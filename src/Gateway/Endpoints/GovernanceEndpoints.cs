@@ -4,6 +4,7 @@ using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Governance;
 using OrleansShare.Silo.Storage;
 
@@ -100,13 +101,13 @@ internal static class GovernanceEndpoints
             return problem;
         }
 
-        return await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetSharingPolicy(policy!) is { } stored
+        return await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetSharingPolicy(policy!) is { } stored
             ? TypedResults.Ok(stored.ToContract())
             : ApiProblems.Unauthorized("The application of this API key no longer exists.");
     }
 
     private static async Task<IResult> GetPolicyAsync(HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetSharingPolicy() is { } policy
+        await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetSharingPolicy() is { } policy
             ? TypedResults.Ok(policy.ToContract())
             : ApiProblems.Unauthorized("The application of this API key no longer exists.");
 

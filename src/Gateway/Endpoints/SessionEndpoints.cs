@@ -51,7 +51,7 @@ internal static class SessionEndpoints
 
         var caller = Caller.From(context.User);
         var sessionId = Guid.NewGuid();
-        var created = await grains.GetGrain<ISessionGrain>(sessionId).Create(new CreateSessionCommand(
+        var created = await grains.Reference<ISessionGrain>(sessionId).Create(new CreateSessionCommand(
             caller.ApplicationId, body.WorkflowId, body.VendorData, body.Metadata, body.ExpectedDetails, body.ContactDetails,
             body.Callback, body.Language, caller.Actor));
         return created.Status switch
@@ -75,12 +75,12 @@ internal static class SessionEndpoints
             return problem;
         }
 
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).RecordDecision(caller.ApplicationId, decision!);
+        var result = await grains.Reference<ISessionGrain>(sessionId).RecordDecision(caller.ApplicationId, decision!);
         return ToAnswer(result, sessionId, session => TypedResults.Ok(session.ToDocument(urls)));
     }
 
     private static async Task<IResult> GetDecisionAsync(Guid sessionId, HttpContext context, IGrainFactory grains, PublicUrls urls) =>
-        await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is { } session
+        await grains.Reference<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is { } session
             ? TypedResults.Ok(session.ToDocument(urls))
             : SessionNotFound(sessionId);
 
@@ -117,12 +117,12 @@ internal static class SessionEndpoints
             return problem;
         }
 
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).Review(caller.ApplicationId, review!);
+        var result = await grains.Reference<ISessionGrain>(sessionId).Review(caller.ApplicationId, review!);
         return ToAnswer(result, sessionId, session => answer(session, result.Entry!));
     }
 
     private static async Task<IResult> DeleteAsync(Guid sessionId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<ISessionGrain>(sessionId).Delete(Caller.From(context.User).ApplicationId)
+        await grains.Reference<ISessionGrain>(sessionId).Delete(Caller.From(context.User).ApplicationId)
             ? TypedResults.NoContent()
             : SessionNotFound(sessionId);
 
@@ -139,7 +139,7 @@ internal static class SessionEndpoints
             return ApiProblems.Validation(query.Errors);
         }
 
-        if (await grains.GetGrain<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is not { } session)
+        if (await grains.Reference<ISessionGrain>(sessionId).Get(Caller.From(context.User).ApplicationId) is not { } session)
         {
             return SessionNotFound(sessionId);
         }

@@ -53,7 +53,7 @@ internal static class SharingEndpoints
         // The session applies API.md's order of checks (the session before the body); this endpoint maps its answer.
         var caller = Caller.From(context.User);
         var target = body.Target ?? Guid.Empty;
-        var result = await grains.GetGrain<ISessionGrain>(sessionId).Share(new ShareCommand(
+        var result = await grains.Reference<ISessionGrain>(sessionId).Share(new ShareCommand(
             caller.ApplicationId, BodyValid: problem is null, target, body.Ttl.Seconds, caller.ApiKeyId, caller.Actor,
             body.Ttl.Valid, body.Purpose, body.Scope, body.Consent));
         activity?.SetTag("orleansshare.share.status", result.Status.ToString());
@@ -85,7 +85,7 @@ internal static class SharingEndpoints
 
     private static async Task<IResult> RevokeShareAsync(Guid sessionId, Guid tokenId, HttpContext context, IGrainFactory grains)
     {
-        var status = await grains.GetGrain<ISessionGrain>(sessionId).RevokeShare(Caller.From(context.User).ApplicationId, tokenId.ToString());
+        var status = await grains.Reference<ISessionGrain>(sessionId).RevokeShare(Caller.From(context.User).ApplicationId, tokenId.ToString());
         return status switch
         {
             RevokeShareStatus.Revoked => TypedResults.NoContent(),
@@ -159,7 +159,7 @@ internal static class SharingEndpoints
             return (ApiProblems.Forbidden("This share token was issued for another application."), Outcomes.WrongApplication);
         }
 
-        var result = await grains.GetGrain<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
+        var result = await grains.Reference<IShareTokenGrain>(claims.RedemptionKey).Redeem(new RedeemRequest(
             caller.ApplicationId, claims.FromApplicationId, claims.SessionId, claims.SessionKind, trustReview, workflowId, vendorData, caller.Actor,
             CallId: Guid.NewGuid(), claims.Purpose, claims.Scope, claims.ExpiresAt));
         var kind = claims.SessionKind.ToWire();

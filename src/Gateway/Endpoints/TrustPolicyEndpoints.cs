@@ -2,6 +2,7 @@ using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 
 namespace OrleansShare.Gateway.Endpoints;
 
@@ -25,7 +26,7 @@ internal static class TrustPolicyEndpoints
             return problem;
         }
 
-        var change = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview!.Value);
+        var change = await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).SetTrustPolicy(sourceApplicationId, trustReview!.Value);
         return change switch
         {
             { Policy: { } policy } => TypedResults.Ok(policy.ToContract()),
@@ -37,7 +38,7 @@ internal static class TrustPolicyEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
     {
-        var policies = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListTrustPolicies();
+        var policies = await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListTrustPolicies();
         return TypedResults.Ok(policies.Select(p => p.ToContract()).ToList());
     }
 }

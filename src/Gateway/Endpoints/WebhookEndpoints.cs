@@ -4,6 +4,7 @@ using OrleansShare.Gateway.Auth;
 using OrleansShare.Gateway.Contracts;
 using OrleansShare.Gateway.Problems;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Webhooks;
 using OrleansShare.Silo.Storage;
 using OrleansShare.Silo.Webhooks;
@@ -36,19 +37,19 @@ internal static class WebhookEndpoints
             return problem;
         }
 
-        return await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).CreateWebhookDestination(draft!) is { } destination
+        return await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).CreateWebhookDestination(draft!) is { } destination
             ? TypedResults.Created($"/v3/webhook/destinations/{destination.DestinationId}/", destination.ToCreatedContract())
             : ApiProblems.Conflict($"An application has at most {WebhookDestination.MaxPerApplication} webhook destinations, and yours has that many; delete one first.");
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
     {
-        var destinations = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListWebhookDestinations();
+        var destinations = await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListWebhookDestinations();
         return TypedResults.Ok(destinations.Select(d => d.ToContract()).ToList());
     }
 
     private static async Task<IResult> GetAsync(Guid destinationId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetWebhookDestination(destinationId) is { } destination
+        await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetWebhookDestination(destinationId) is { } destination
             ? TypedResults.Ok(destination.ToContract())
             : NotFound(destinationId);
 
@@ -61,13 +62,13 @@ internal static class WebhookEndpoints
             return problem;
         }
 
-        return await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).UpdateWebhookDestination(destinationId, draft!) is { } destination
+        return await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).UpdateWebhookDestination(destinationId, draft!) is { } destination
             ? TypedResults.Ok(destination.ToContract())
             : NotFound(destinationId);
     }
 
     private static async Task<IResult> DeleteAsync(Guid destinationId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).DeleteWebhookDestination(destinationId)
+        await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).DeleteWebhookDestination(destinationId)
             ? TypedResults.NoContent()
             : NotFound(destinationId);
 
@@ -83,7 +84,7 @@ internal static class WebhookEndpoints
         }
 
         var applicationId = Caller.From(context.User).ApplicationId;
-        if (await grains.GetGrain<IApplicationGrain>(applicationId).GetWebhookDestination(destinationId) is null)
+        if (await grains.Reference<IApplicationGrain>(applicationId).GetWebhookDestination(destinationId) is null)
         {
             return NotFound(destinationId);
         }

@@ -33,24 +33,24 @@ internal static class WorkflowEndpoints
         }
 
         var caller = Caller.From(context.User);
-        return await grains.GetGrain<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition!) is { } workflow
+        return await grains.Reference<IApplicationGrain>(caller.ApplicationId).CreateWorkflow(definition!) is { } workflow
             ? TypedResults.Created($"/v3/workflows/{workflow.WorkflowId}/", workflow.ToContract())
             : ApiProblems.Conflict($"An application has at most {WorkflowDefinition.MaxPerApplication} workflows, and yours has that many.");
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
     {
-        var workflows = await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListWorkflows();
+        var workflows = await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).ListWorkflows();
         return TypedResults.Ok(workflows.Select(w => w.ToContract()).ToList());
     }
 
     private static async Task<IResult> GetAsync(Guid workflowId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetWorkflow(workflowId) is { } workflow
+        await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).GetWorkflow(workflowId) is { } workflow
             ? TypedResults.Ok(workflow.ToContract())
             : ApiProblems.NotFound($"Your application has no workflow {workflowId}.");
 
     private static async Task<IResult> DeleteAsync(Guid workflowId, HttpContext context, IGrainFactory grains) =>
-        await grains.GetGrain<IApplicationGrain>(Caller.From(context.User).ApplicationId).DeleteWorkflow(workflowId)
+        await grains.Reference<IApplicationGrain>(Caller.From(context.User).ApplicationId).DeleteWorkflow(workflowId)
             ? TypedResults.NoContent()
             : ApiProblems.NotFound($"Your application has no workflow {workflowId}.");
 

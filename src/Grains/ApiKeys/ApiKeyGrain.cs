@@ -39,7 +39,7 @@ public sealed class ApiKeyGrain(
         {
             // Also on a repeated revoke (the announcement of an earlier one may be what failed), and when this write
             // failed or may have failed: a gateway that drops a cached key asks again and hears what storage holds.
-            await GrainFactory.GetGrain<IApiKeyRevocationHubGrain>(0).Announce(this.GetPrimaryKeyString());
+            await GrainFactory.Reference<IApiKeyRevocationHubGrain>(0).Announce(this.GetPrimaryKeyString());
         }
     }
 

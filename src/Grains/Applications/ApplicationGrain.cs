@@ -38,7 +38,7 @@ public sealed class ApplicationGrain(
             ApiKeys = ImmutableDictionary<Guid, ApiKeyRecord>.Empty.Add(
                 command.ApiKeyId, new ApiKeyRecord(command.ApiKeyGrainKey, command.Privileges, now, Revoked: false)),
         }, this);
-        await GrainFactory.GetGrain<IApiKeyGrain>(command.ApiKeyGrainKey)
+        await GrainFactory.Reference<IApiKeyGrain>(command.ApiKeyGrainKey)
             .Register(new ApiKeyIdentity(state.State.ApplicationId, command.ApiKeyId, command.Privileges));
         return ToInfo();
     }
@@ -75,7 +75,7 @@ public sealed class ApplicationGrain(
 
         var record = new ApiKeyRecord(apiKeyGrainKey, privileges, time.UtcNowMilliseconds(), Revoked: false);
         await state.WriteAsync(state.State with { ApiKeys = state.State.ApiKeys.SetItem(apiKeyId, record) }, this);
-        await GrainFactory.GetGrain<IApiKeyGrain>(apiKeyGrainKey)
+        await GrainFactory.Reference<IApiKeyGrain>(apiKeyGrainKey)
             .Register(new ApiKeyIdentity(state.State.ApplicationId, apiKeyId, privileges));
         return new ApiKeyInfo(apiKeyId, privileges, record.CreatedAt);
     }
@@ -181,7 +181,7 @@ public sealed class ApplicationGrain(
 
         // Not a call to itself: a grain waiting on its own turn would wait forever.
         if (!known && sourceApplicationId != this.GetPrimaryKey()
-            && await GrainFactory.GetGrain<IApplicationGrain>(sourceApplicationId).GetInfo() is null)
+            && await GrainFactory.Reference<IApplicationGrain>(sourceApplicationId).GetInfo() is null)
         {
             return new TrustPolicyChange(null, TrustPolicyRefusal.UnknownSource);
         }
@@ -318,7 +318,7 @@ public sealed class ApplicationGrain(
 
     private async Task RevokeKey(Guid keyId, ApiKeyRecord key)
     {
-        await GrainFactory.GetGrain<IApiKeyGrain>(key.GrainKey).Revoke();
+        await GrainFactory.Reference<IApiKeyGrain>(key.GrainKey).Revoke();
         if (!key.Revoked)
         {
             await state.WriteAsync(state.State with { ApiKeys = state.State.ApiKeys.SetItem(keyId, key with { Revoked = true }) }, this);

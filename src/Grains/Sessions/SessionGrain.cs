@@ -50,7 +50,7 @@ public sealed class SessionGrain(
             throw new InvalidOperationException($"Session {this.GetPrimaryKey()} already exists.");
         }
 
-        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(command.ApplicationId).PrepareSession(command.WorkflowId);
+        var preparation = await GrainFactory.Reference<IApplicationGrain>(command.ApplicationId).PrepareSession(command.WorkflowId);
         if (preparation.Workflow is not { } workflow)
         {
             return new CreateSessionResult(preparation.Status, null);
@@ -198,8 +198,8 @@ public sealed class SessionGrain(
         }
 
         // The partner and this application's sharing policy, asked together (both answer from memory).
-        var partner = GrainFactory.GetGrain<IApplicationGrain>(command.ForApplicationId).GetInfo();
-        var authorization = GrainFactory.GetGrain<IApplicationGrain>(command.ApplicationId).AuthorizeShare(new ShareAuthorizationRequest(
+        var partner = GrainFactory.Reference<IApplicationGrain>(command.ForApplicationId).GetInfo();
+        var authorization = GrainFactory.Reference<IApplicationGrain>(command.ApplicationId).AuthorizeShare(new ShareAuthorizationRequest(
             command.ForApplicationId, command.TtlValid ? command.TtlSeconds : null, command.Purpose is not null, command.Consent is not null));
         await Task.WhenAll(partner, authorization);
         if (partner.Result is not { Deleted: false })
@@ -282,7 +282,7 @@ public sealed class SessionGrain(
         // the redemption is finished from the clone. Asked of the clone's id, derived from this session and the partner.
         _ = Guid.TryParse(minted.Details!.GetValueOrDefault("for_application_id"), out var partner);
         if (partner != Guid.Empty
-            && await GrainFactory.GetGrain<ISessionGrain>(NameBasedGuid.ForImport(this.GetPrimaryKey(), partner)).FindRedemptionPlan(tokenKey) is not null)
+            && await GrainFactory.Reference<ISessionGrain>(NameBasedGuid.ForImport(this.GetPrimaryKey(), partner)).FindRedemptionPlan(tokenKey) is not null)
         {
             return RevokeShareStatus.AlreadyRedeemed;
         }

@@ -43,7 +43,7 @@ public sealed partial class ShareTokenGrain(
     /// <summary>Whether this activation has seen this token's redemption complete: all three writes landed.</summary>
     private bool _completionConfirmed;
 
-    private ISessionGrain Session(Guid sessionId) => GrainFactory.GetGrain<ISessionGrain>(sessionId);
+    private ISessionGrain Session(Guid sessionId) => GrainFactory.Reference<ISessionGrain>(sessionId);
 
     async Task<RedeemResult> IShareTokenGrain.Redeem(RedeemRequest request)
     {
@@ -89,7 +89,7 @@ public sealed partial class ShareTokenGrain(
         }
 
         var sourceView = export.Source!;
-        var preparation = await GrainFactory.GetGrain<IApplicationGrain>(importer).PrepareImport(new ImportPreparationRequest(
+        var preparation = await GrainFactory.Reference<IApplicationGrain>(importer).PrepareImport(new ImportPreparationRequest(
             request.WorkflowId, request.Kind, request.SourceApplicationId, request.TrustReview,
             Freshness.DecidedAt(sourceView.Activity, sourceView.CreatedAt),
             request.Kind == SessionKind.User

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sharing;
 using OrleansShare.Silo.Storage;
 
@@ -46,7 +47,7 @@ internal sealed partial class RedemptionRecoveryService(
         foreach (var redemption in await pending.ListOlderThanAsync(minimumAge, options.Value.RecoveryBatchSize, ct))
         {
             ct.ThrowIfCancellationRequested();
-            var status = await grains.GetGrain<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId, redemption.CloneSessionId);
+            var status = await grains.Reference<IShareTokenGrain>(redemption.TokenKey).CompleteInterrupted(redemption.SourceSessionId, redemption.CloneSessionId);
             await pending.RemoveAsync(redemption.TokenKey, ct);
             LogFinished(logger, redemption.TokenKey, status);
         }

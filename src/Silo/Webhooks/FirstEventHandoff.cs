@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Grains.Webhooks;
 using OrleansShare.Silo.Storage;
@@ -149,7 +150,7 @@ internal sealed partial class FirstEventHandoff(
             _destinations.Clear();
         }
 
-        var destinations = await grains.GetGrain<IApplicationGrain>(applicationId).ListWebhookDestinations();
+        var destinations = await grains.Reference<IApplicationGrain>(applicationId).ListWebhookDestinations();
         _destinations[applicationId] = (destinations, now + DestinationsFor);
         return destinations;
     }

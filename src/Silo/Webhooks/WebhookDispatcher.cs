@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansShare.Grains.Applications;
+using OrleansShare.Grains.Common;
 using OrleansShare.Grains.Sessions;
 using OrleansShare.Silo.Storage;
 
@@ -156,7 +157,7 @@ internal sealed partial class WebhookDispatcher(
         var deliveries = new List<NewDelivery>();
         foreach (var application in events.GroupBy(e => e.ApplicationId))
         {
-            var destinations = await grains.GetGrain<IApplicationGrain>(application.Key).ListWebhookDestinations();
+            var destinations = await grains.Reference<IApplicationGrain>(application.Key).ListWebhookDestinations();
             deliveries.AddRange(application.SelectMany(e => destinations.Where(d => d.Receives(e.EventType)).Select(d => new NewDelivery(e, d.DestinationId))));
         }
 
@@ -206,13 +207,13 @@ internal sealed partial class WebhookDispatcher(
 
     private async Task<DeliveryAttempt> AttemptAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
-        var destination = await grains.GetGrain<IApplicationGrain>(delivery.ApplicationId).GetWebhookDestination(delivery.DestinationId);
+        var destination = await grains.Reference<IApplicationGrain>(delivery.ApplicationId).GetWebhookDestination(delivery.DestinationId);
         if (destination is not { Enabled: true })
         {
             return poster.Abandon(destination is null ? "The destination was deleted." : "The destination was disabled.");
         }
 
-        var session = await grains.GetGrain<ISessionGrain>(delivery.SessionId).Get(delivery.ApplicationId);
+        var session = await grains.Reference<ISessionGrain>(delivery.SessionId).Get(delivery.ApplicationId);
         if (session is null)
         {
             return poster.Abandon("The session was deleted.");
