@@ -67,6 +67,8 @@ public static class WebhookHosting
                 UseCookies = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
+            // The delivery log and orleansshare_webhook_deliveries say what the factory's per-request log lines would.
+            .RemoveAllLoggers()
             .AddResilienceHandler("webhook-attempt", (pipeline, context) =>
                 pipeline.AddTimeout(context.ServiceProvider.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout));
         services.TryAddSingleton<WebhookPoster>();
