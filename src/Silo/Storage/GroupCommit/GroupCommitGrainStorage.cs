@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -87,7 +88,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IAsyncDisposable
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var payload = _serializer.Serialize(grainState.State).ToArray();
+        var payload = Bytes(_serializer.Serialize(grainState.State));
         var rows = grainState.State is SessionState session ? SessionRows.Of(session) : null;
         var outcome = await _queue.RunAsync(new StorageOperation(
             StorageOperationKind.Write, StorageKey.Create(stateName, grainId), VersionOf(grainState.ETag), payload)
@@ -139,4 +140,10 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, IAsyncDisposable
     private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? etag) =>
         new($"Version conflict ({operation}): ServiceId={_serviceId} ProviderName={_name} GrainType={stateName} GrainId={grainId} ETag={etag}.",
             storedEtag: null, currentEtag: etag, storageException: null);
+
+    /// <summary>The serialized state's own array when it is exactly that (the serializers make a fresh one), else a copy.</summary>
+    private static byte[] Bytes(BinaryData data) =>
+        MemoryMarshal.TryGetArray(data.ToMemory(), out var segment) && segment is { Offset: 0, Array: { } array } && segment.Count == array.Length
+            ? array
+            : data.ToArray();
 }
