@@ -5,7 +5,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime.Messaging;
-using System.Net.Sockets;
 using OrleansShare.Silo.Hosting;
 using OrleansShare.Tests.Fixtures;
 
@@ -34,10 +33,10 @@ public sealed class ClusterTlsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var (primarySiloPort, primaryGatewayPort) = (FreeTcpPort(), FreeTcpPort());
+        var (primarySiloPort, primaryGatewayPort) = (TestPorts.Next(), TestPorts.Next());
         _gatewayPort = primaryGatewayPort;
         _silos.Add(await StartSiloAsync("silo-1", primarySiloPort, primaryGatewayPort, primary: null));
-        _silos.Add(await StartSiloAsync("silo-2", FreeTcpPort(), FreeTcpPort(), primary: new IPEndPoint(IPAddress.Loopback, primarySiloPort)));
+        _silos.Add(await StartSiloAsync("silo-2", TestPorts.Next(), TestPorts.Next(), primary: new IPEndPoint(IPAddress.Loopback, primarySiloPort)));
     }
 
     public async ValueTask DisposeAsync()
@@ -146,12 +145,5 @@ public sealed class ClusterTlsTests : IAsyncLifetime
         {
             await host.StopAsync(CancellationToken.None);
         }
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

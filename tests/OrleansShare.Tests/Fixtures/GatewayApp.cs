@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -34,8 +33,8 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     private readonly ConcurrentQueue<string> _log = new();
     private readonly ConcurrentQueue<string> _console = new();
     private readonly TaskCompletionSource<string> _generatedAdminKey = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly int _siloPort = FreeTcpPort();
-    private readonly int _gatewayPort = FreeTcpPort();
+    private readonly int _siloPort = TestPorts.Next();
+    private readonly int _gatewayPort = TestPorts.Next();
     private readonly Dictionary<string, string> _settings = new(StringComparer.Ordinal);
 
     public GatewayApp()
@@ -417,20 +416,6 @@ public sealed partial class GatewayApp : WebApplicationFactory<Program>, IAsyncL
     {
         var response = await app.Client.DeleteAsync($"/v3/session/{sessionId}/delete/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
-
-    private static int FreeTcpPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 
     private sealed class CapturingLoggerProvider(Action<string> capture) : ILoggerProvider

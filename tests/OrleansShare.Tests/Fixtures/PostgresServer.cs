@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace OrleansShare.Tests.Fixtures;
@@ -47,7 +45,7 @@ public sealed class PostgresServer : IAsyncLifetime
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            Port = FreePort();
+            Port = TestPorts.Next();
             try
             {
                 await StartAsync();
@@ -143,13 +141,6 @@ public sealed class PostgresServer : IAsyncLifetime
                 .FirstOrDefault()
             : null;
         return highest ?? throw new InvalidOperationException($"PostgreSQL server binaries not found under {Installed}. {InstallHint}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Runs a command to completion (bounded); as root with <paramref name="asPostgres"/>, through runuser.</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Npgsql;
@@ -406,20 +404,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary><paramref name="count"/> distinct free TCP ports on loopback.</summary>
-    public static int[] FreePorts(int count)
-    {
-        // Hold every listener until all are chosen, so the ports are distinct.
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
+    public static int[] FreePorts(int count) => TestPorts.Next(count);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
