@@ -4,10 +4,9 @@ namespace OrleansShare.Silo.Hosting;
 
 /// <summary>
 /// Log levels both hosts start from, wherever they are started: per-request framework chatter (ASP.NET Core's
-/// request and endpoint lines, <c>IHttpClientFactory</c>'s four lines per outbound request (the webhook client has its
-/// loggers removed altogether), Polly's placement retries) is kept out of production logs; webhook attempts are in the delivery log and the
-/// <c>orleansshare_webhook_deliveries</c> counter instead. <c>Logging__LogLevel__*</c>
-/// still overrides any of these.
+/// request and endpoint lines, <c>IHttpClientFactory</c>'s four lines per outbound request, Polly's placement retries)
+/// is kept out of production logs. The webhook client has no logging handlers at all: its attempts are in the delivery
+/// log and the <c>orleansshare_webhook_deliveries</c> counter. <c>Logging__LogLevel__*</c> still overrides any of these.
 /// </summary>
 public static class LoggingDefaults
 {

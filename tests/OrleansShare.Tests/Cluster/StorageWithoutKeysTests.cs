@@ -29,7 +29,7 @@ public sealed class StorageWithoutKeysTests
     {
         var directory = Path.Combine(Path.GetTempPath(), "orleansshare-nokeys-" + Guid.NewGuid().ToString("N"));
         var log = new ConcurrentQueue<string>();
-        var ports = ProcessCluster.FreePorts(2);
+        var ports = TestPorts.Next(2);
         var database = Database.ForSqlite(Path.Combine(directory, "orleansshare.db"), "nokeys");
         try
         {

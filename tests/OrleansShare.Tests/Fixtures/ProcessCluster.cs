@@ -51,7 +51,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         _storageKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-        var ports = FreePorts((2 * silos) + gateways + (2 * cohostedGateways));
+        var ports = TestPorts.Next((2 * silos) + gateways + (2 * cohostedGateways));
         _siloPorts = ports[..silos];
         _siloGatewayPorts = ports[silos..(2 * silos)];
         _httpPorts = ports[(2 * silos)..((2 * silos) + gateways)];
@@ -402,9 +402,6 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         return (root.FullName, configuration);
     }
-
-    /// <summary><paramref name="count"/> distinct free TCP ports on loopback.</summary>
-    public static int[] FreePorts(int count) => TestPorts.Next(count);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

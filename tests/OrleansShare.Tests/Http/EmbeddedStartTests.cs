@@ -128,7 +128,7 @@ public sealed class EmbeddedStartTests
     /// <summary>An embedded gateway on free ports, its data in <paramref name="dataDirectory"/>.</summary>
     private static Dictionary<string, string> EmbeddedEnvironment(string dataDirectory)
     {
-        var ports = ProcessCluster.FreePorts(3);
+        var ports = TestPorts.Next(3);
         return new Dictionary<string, string>
         {
             ["DOTNET_ENVIRONMENT"] = "Production",

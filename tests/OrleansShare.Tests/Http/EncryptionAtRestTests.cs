@@ -174,7 +174,7 @@ public sealed class EncryptionAtRestTests
         try
         {
             var dataDirectory = Path.Combine(work, "data");
-            var ports = ProcessCluster.FreePorts(3);
+            var ports = TestPorts.Next(3);
             var environment = new Dictionary<string, string>
             {
                 ["DOTNET_ENVIRONMENT"] = "Production",
